@@ -1,0 +1,109 @@
+import * as z4 from 'zod/v4/core'
+import { describeIssues, HeraldError } from './errors.ts'
+import { jsonReplacer, needsRevive, revive } from './revive.ts'
+import type { AnyEvents, EventName, EventSpec, Payload } from './types.ts'
+
+function specOf(events: AnyEvents, name: string): EventSpec {
+  const spec = events.specs.get(name)
+  if (spec === undefined) {
+    throw new HeraldError('UNKNOWN_EVENT', `event '${String(name).slice(0, 40)}': not in the event map`, {
+      event: String(name),
+    })
+  }
+  return spec
+}
+
+function schemaError(code: 'INVALID_PAYLOAD' | 'DECODE_FAILED', name: string, cause: unknown): HeraldError {
+  if (cause instanceof z4.$ZodError) {
+    return new HeraldError(code, `event '${name}': ${describeIssues(cause.issues)}`, {
+      event: name,
+      issues: cause.issues,
+      cause,
+    })
+  }
+  const reason = cause instanceof Error ? cause.message : String(cause)
+  return new HeraldError(code, `event '${name}': ${reason}`, { event: name, cause })
+}
+
+const decodes = (schema: z4.$ZodType, value: unknown) => z4.safeDecode(schema, value as never).success
+
+/**
+ * Validates a payload against its event's schema and encodes it as the `data:` field text.
+ * Runs the schema's encode direction, so codecs turn rich values into their wire form.
+ * Throws `UNKNOWN_EVENT` or `INVALID_PAYLOAD`.
+ */
+export function encodePayload<TEvents extends AnyEvents, TName extends EventName<TEvents>>(
+  events: TEvents,
+  name: TName,
+  payload: Payload<TEvents, TName>,
+): string {
+  const spec = specOf(events, name)
+  let wire: unknown
+  try {
+    const result = z4.safeEncode(spec.schema, payload as never)
+    if (!result.success) throw result.error
+    wire = result.data
+  } catch (error) {
+    throw schemaError('INVALID_PAYLOAD', name, error)
+  }
+  if (spec.format === 'text') return textData(name, wire)
+  if (wire === undefined) return ''
+  try {
+    return JSON.stringify(wire, jsonReplacer)
+  } catch (error) {
+    throw schemaError('INVALID_PAYLOAD', name, error)
+  }
+}
+
+function textData(name: string, wire: unknown): string {
+  const data =
+    typeof wire === 'string'
+      ? wire
+      : typeof wire === 'number' || typeof wire === 'bigint' || typeof wire === 'boolean'
+        ? String(wire)
+        : undefined
+  if (data === undefined) {
+    throw new HeraldError(
+      'INVALID_PAYLOAD',
+      `event '${name}': a text event must encode to a string, got ${typeof wire}`,
+      {
+        event: name,
+      },
+    )
+  }
+  // SSE reads CR, LF and CRLF alike as line breaks, so a CR could never arrive intact.
+  if (data.includes('\r')) {
+    throw new HeraldError('INVALID_PAYLOAD', `event '${name}': a text event cannot carry CR; declare it as JSON`, {
+      event: name,
+    })
+  }
+  return data
+}
+
+/**
+ * Decodes a received `data:` field and validates it with its event's schema, returning the
+ * value listeners receive. Throws `UNKNOWN_EVENT` or `DECODE_FAILED`.
+ */
+export function decodePayload<TEvents extends AnyEvents, TName extends EventName<TEvents>>(
+  events: TEvents,
+  name: TName,
+  data: string,
+): Payload<TEvents, TName> {
+  const spec = specOf(events, name)
+  let value: unknown = data
+  if (spec.format === 'json') {
+    try {
+      value = data === '' ? undefined : JSON.parse(data)
+    } catch (error) {
+      throw schemaError('DECODE_FAILED', name, new Error(`invalid JSON (${(error as Error).message})`))
+    }
+    if (needsRevive(spec.schema)) value = revive(spec.schema, value, decodes)
+  }
+  try {
+    const result = z4.safeDecode(spec.schema, value as never)
+    if (!result.success) throw result.error
+    return result.data as Payload<TEvents, TName>
+  } catch (error) {
+    throw schemaError('DECODE_FAILED', name, error)
+  }
+}

@@ -1,0 +1,69 @@
+import type * as z4 from 'zod/v4/core'
+
+/**
+ * Every failure Herald reports, by stable code.
+ * - `INVALID_EVENT_NAME`: a name that cannot be framed as an SSE `event:` field.
+ * - `UNKNOWN_EVENT`: a name that is not in the event map.
+ * - `INVALID_PAYLOAD`: `emit` got a payload its schema rejects, or one the wire cannot carry.
+ * - `DECODE_FAILED`: a received payload is not valid JSON or fails its schema.
+ * - `LISTENER_FAILED`: a listener threw; other listeners still ran.
+ * - `CHANNEL_CLOSED`: the channel or client was used after `close()`.
+ * - `INVALID_OPTIONS`: an option is out of range or of the wrong type.
+ * - `CONNECTION_FAILED`: the stream could not be opened (network, HTTP status, content type).
+ */
+export type HeraldErrorCode =
+  | 'INVALID_EVENT_NAME'
+  | 'UNKNOWN_EVENT'
+  | 'INVALID_PAYLOAD'
+  | 'DECODE_FAILED'
+  | 'LISTENER_FAILED'
+  | 'CHANNEL_CLOSED'
+  | 'INVALID_OPTIONS'
+  | 'CONNECTION_FAILED'
+
+/** What a `HeraldError` carries besides its message. */
+export interface HeraldErrorDetails {
+  /** The event the error concerns, when there is one. */
+  readonly event?: string | undefined
+  /** The zod issues behind an `INVALID_PAYLOAD` or `DECODE_FAILED` error. */
+  readonly issues?: readonly z4.$ZodIssue[] | undefined
+  /** The HTTP status behind a `CONNECTION_FAILED` error, when the server answered. */
+  readonly status?: number | undefined
+  /** The underlying error. */
+  readonly cause?: unknown
+}
+
+const brand = Symbol.for('herald.error')
+
+/** The one error class Herald throws or reports; switch on `code`. */
+export class HeraldError extends Error {
+  override readonly name = 'HeraldError'
+  readonly code: HeraldErrorCode
+  readonly event: string | undefined
+  readonly issues: readonly z4.$ZodIssue[]
+  readonly status: number | undefined
+  readonly [brand] = true
+
+  constructor(code: HeraldErrorCode, message: string, details: HeraldErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause })
+    this.code = code
+    this.event = details.event
+    this.issues = details.issues ?? []
+    this.status = details.status
+  }
+}
+
+/** True for a `HeraldError`, also one from another copy of the package or another realm. */
+export function isHeraldError(value: unknown): value is HeraldError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true
+}
+
+/** Formats zod issues as one line: `expected number, received string at 'user.age'`. */
+export function describeIssues(issues: readonly z4.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      const message = issue.message.replace(/^Invalid input: /, '')
+      return issue.path.length === 0 ? message : `${message} at '${issue.path.map(String).join('.')}'`
+    })
+    .join('; ')
+}

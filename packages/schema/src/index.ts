@@ -1,0 +1,20 @@
+export { decodePayload, encodePayload } from './codec.ts'
+export { defineEvents, text } from './define-events.ts'
+export type { HeraldErrorCode, HeraldErrorDetails } from './errors.ts'
+export { HeraldError, isHeraldError } from './errors.ts'
+export { assertEventName, eventNameProblem, MAX_EVENT_NAME_LENGTH } from './event-name.ts'
+export type {
+  AnyEventMap,
+  AnyEventOf,
+  AnyEvents,
+  EventDefinition,
+  EventMapOf,
+  EventName,
+  EventSpec,
+  Events,
+  Payload,
+  SchemaOf,
+  TextEvent,
+  WireFormat,
+  WirePayload,
+} from './types.ts'

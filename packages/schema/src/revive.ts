@@ -1,0 +1,138 @@
+import type * as z4 from 'zod/v4/core'
+
+// JSON carries Date as an ISO string, bigint as a decimal string, Map as an entries array and
+// Set as an array (see `jsonReplacer`). `revive` walks a schema beside a parsed JSON value and
+// turns those back into the types the schema's input side expects, so plain `z.date()` or
+// `z.bigint()` fields round-trip. It never validates: the schema does that right after.
+
+const needsCache = new WeakMap<z4.$ZodType, boolean>()
+
+type Def = z4.$ZodTypeDef & Record<string, unknown>
+
+function defOf(schema: z4.$ZodType): Def {
+  return schema._zod.def as Def
+}
+
+function children(def: Def): z4.$ZodType[] {
+  switch (def.type) {
+    case 'date':
+    case 'bigint':
+    case 'map':
+    case 'set':
+      return []
+    case 'object':
+      return [...Object.values(def['shape'] as Record<string, z4.$ZodType>), ...optional(def['catchall'])]
+    case 'array':
+      return [def['element'] as z4.$ZodType]
+    case 'tuple':
+      return [...(def['items'] as z4.$ZodType[]), ...optional(def['rest'])]
+    case 'record':
+      return [def['valueType'] as z4.$ZodType]
+    case 'union':
+      return def['options'] as z4.$ZodType[]
+    case 'intersection':
+      return [def['left'] as z4.$ZodType, def['right'] as z4.$ZodType]
+    case 'pipe':
+      return [def['in'] as z4.$ZodType]
+    case 'lazy':
+      return [(def['getter'] as () => z4.$ZodType)()]
+    default:
+      return optional(def['innerType'])
+  }
+}
+
+function optional(schema: unknown): z4.$ZodType[] {
+  return schema === undefined ? [] : [schema as z4.$ZodType]
+}
+
+/** True when values of `schema` may hold a Date, bigint, Map or Set that JSON flattens. */
+export function needsRevive(schema: z4.$ZodType): boolean {
+  const cached = needsCache.get(schema)
+  if (cached !== undefined) return cached
+  needsCache.set(schema, false) // guards recursive (lazy) schemas
+  const def = defOf(schema)
+  const result = ['date', 'bigint', 'map', 'set'].includes(def.type) || children(def).some(needsRevive)
+  needsCache.set(schema, result)
+  return result
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** Rebuilds the Dates, bigints, Maps and Sets in parsed JSON that `schema` expects. */
+export function revive(
+  schema: z4.$ZodType,
+  value: unknown,
+  decodes: (schema: z4.$ZodType, value: unknown) => boolean,
+): unknown {
+  if (value === undefined || value === null || !needsRevive(schema)) return value
+  const def = defOf(schema)
+  const walk = (child: z4.$ZodType, inner: unknown) => revive(child, inner, decodes)
+  switch (def.type) {
+    case 'date':
+      return typeof value === 'string' ? new Date(value) : value
+    case 'bigint':
+      return typeof value === 'string' && /^-?\d+$/.test(value) ? BigInt(value) : value
+    case 'map': {
+      if (!Array.isArray(value)) return value
+      const [keyType, valueType] = [def['keyType'] as z4.$ZodType, def['valueType'] as z4.$ZodType]
+      return new Map(
+        value.map((entry) =>
+          Array.isArray(entry) ? [walk(keyType, entry[0]), walk(valueType, entry[1])] : [entry, undefined],
+        ),
+      )
+    }
+    case 'set':
+      return Array.isArray(value) ? new Set(value.map((item) => walk(def['valueType'] as z4.$ZodType, item))) : value
+    case 'object': {
+      if (!isRecord(value)) return value
+      const shape = def['shape'] as Record<string, z4.$ZodType>
+      const catchall = def['catchall'] as z4.$ZodType | undefined
+      const out: Record<string, unknown> = {}
+      for (const [key, inner] of Object.entries(value)) {
+        const child = Object.hasOwn(shape, key) ? shape[key] : catchall
+        out[key] = child === undefined ? inner : walk(child, inner)
+      }
+      return out
+    }
+    case 'array':
+      return Array.isArray(value) ? value.map((item) => walk(def['element'] as z4.$ZodType, item)) : value
+    case 'tuple': {
+      if (!Array.isArray(value)) return value
+      const items = def['items'] as z4.$ZodType[]
+      const rest = def['rest'] as z4.$ZodType | undefined
+      return value.map((item, index) => {
+        const child = items[index] ?? rest
+        return child === undefined ? item : walk(child, item)
+      })
+    }
+    case 'record': {
+      if (!isRecord(value)) return value
+      const valueType = def['valueType'] as z4.$ZodType
+      return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, walk(valueType, inner)]))
+    }
+    case 'union': {
+      // The first option whose revived value decodes wins; plain JSON is the fallback.
+      for (const option of def['options'] as z4.$ZodType[]) {
+        const candidate = walk(option, value)
+        if (decodes(option, candidate)) return candidate
+      }
+      return value
+    }
+    case 'intersection':
+      return walk(def['right'] as z4.$ZodType, walk(def['left'] as z4.$ZodType, value))
+    default: {
+      const [child] = children(def)
+      return child === undefined ? value : walk(child, value)
+    }
+  }
+}
+
+/** `JSON.stringify` replacer that writes bigint, Map and Set the way `revive` reads them. */
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString()
+  if (value instanceof Map) return [...value]
+  if (value instanceof Set) return [...value]
+  return value
+}
