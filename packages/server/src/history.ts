@@ -1,0 +1,68 @@
+import { compareEventIds, type EventId } from './event-id.ts'
+
+/** An event as the engine stores and delivers it: its id, name and encoded `data:` text. */
+export interface StoredEvent {
+  readonly id: EventId
+  readonly name: string
+  readonly data: string
+}
+
+/** What a client resuming from an id gets: the events after it, and whether any were lost. */
+export interface Replay {
+  readonly events: readonly StoredEvent[]
+  /** True when the id is older than the history or unknown, so events may be missing. */
+  readonly gap: boolean
+}
+
+/** A bounded ring of the most recent events, for `Last-Event-ID` replay. */
+export interface History {
+  push(event: StoredEvent): void
+  since(lastId: EventId): Replay
+  readonly size: number
+}
+
+/** Creates a history that keeps the last `capacity` events (0 keeps none). */
+export function createHistory(capacity: number): History {
+  const ring: StoredEvent[] = []
+  let start = 0 // index of the oldest event once the ring is full
+  let evicted: EventId | undefined // id of the newest event that fell out
+
+  const at = (index: number) => ring[(start + index) % ring.length] as StoredEvent
+
+  return {
+    get size() {
+      return ring.length
+    },
+    push(event) {
+      if (capacity === 0) {
+        evicted = event.id
+      } else if (ring.length < capacity) {
+        ring.push(event)
+      } else {
+        evicted = (ring[start] as StoredEvent).id
+        ring[start] = event
+        start = (start + 1) % capacity
+      }
+    },
+    since(lastId) {
+      // lastId === the newest evicted id means the client has seen everything before the ring.
+      if (lastId === evicted) return { events: ring.length === 0 ? [] : slice(0), gap: false }
+      let low = 0
+      let high = ring.length - 1
+      while (low <= high) {
+        const mid = (low + high) >> 1
+        const order = compareEventIds(at(mid).id, lastId)
+        if (order === 0) return { events: slice(mid + 1), gap: false }
+        if (order < 0) low = mid + 1
+        else high = mid - 1
+      }
+      return { events: [], gap: true }
+    },
+  }
+
+  function slice(from: number): StoredEvent[] {
+    const out: StoredEvent[] = []
+    for (let index = from; index < ring.length; index++) out.push(at(index))
+    return out
+  }
+}

@@ -1,0 +1,7 @@
+export { createChannel } from './channel.ts'
+export type { ChannelEngine, MemoryEngineOptions } from './engine.ts'
+export { createMemoryEngine } from './engine.ts'
+export type { EventId } from './event-id.ts'
+export { compareEventIds, parseEventId } from './event-id.ts'
+export type { Replay, StoredEvent } from './history.ts'
+export type { Channel, ChannelOptions, EmitArgs } from './types.ts'

@@ -1,0 +1,42 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { AnyEvents, EventName, Payload } from '@herald/schema'
+import type { ChannelEngine } from './engine.ts'
+import type { EventId } from './event-id.ts'
+
+/** Options of `createChannel`. */
+export interface ChannelOptions<TPublished extends EventId | Promise<EventId> = EventId> {
+  /** Milliseconds between keep-alive comments on an idle stream; 0 disables them. @default 15000 */
+  heartbeatMs?: number
+  /** The reconnection delay, in milliseconds, sent to clients as `retry:`. @default 2000 */
+  retryMs?: number
+  /** How many recent events the default in-memory engine keeps for replay. @default 1000 */
+  historySize?: number
+  /** Where events are ordered, stored and fanned out. @default the in-memory engine */
+  engine?: ChannelEngine<TPublished>
+}
+
+/** The arguments of `emit` for one event: the payload may be left out when it can be undefined. */
+export type EmitArgs<TEvents extends AnyEvents, TName extends EventName<TEvents>> =
+  undefined extends Payload<TEvents, TName> ? [payload?: Payload<TEvents, TName>] : [payload: Payload<TEvents, TName>]
+
+/** A typed event channel: emit events, serve them as SSE streams. */
+export interface Channel<TEvents extends AnyEvents, TPublished extends EventId | Promise<EventId> = EventId> {
+  /** The contract this channel was created from. */
+  readonly events: TEvents
+  /** How many streams are open. */
+  readonly size: number
+  /** True once `close()` was called. */
+  readonly closed: boolean
+  /**
+   * Validates and encodes the payload once, gives it the next id and writes it to every open
+   * stream. Throws `INVALID_PAYLOAD`, `UNKNOWN_EVENT` or `CHANNEL_CLOSED`, and then sends nothing.
+   */
+  emit<TName extends EventName<TEvents>>(name: TName, ...payload: EmitArgs<TEvents, TName>): TPublished
+  /**
+   * Serves one SSE stream on a Node request: replays what the client missed (from the
+   * `Last-Event-ID` header, or a `lastEventId` query parameter on the first request), then live events.
+   */
+  handle(req: IncomingMessage, res: ServerResponse): void
+  /** Ends every stream (clients reconnect after `retry`) and stops the channel. */
+  close(): Promise<void>
+}
