@@ -1,0 +1,69 @@
+import { readFile } from 'node:fs/promises'
+import type { AddressInfo } from 'node:net'
+import { createChannel } from '@herald/server'
+import { sse } from '@herald/server/koa'
+import Router from '@koa/router'
+import Koa from 'koa'
+import { events } from './events.ts'
+
+const publicDir = new URL('../public/', import.meta.url)
+const people = [
+  { name: 'Alice', age: 24 },
+  { name: 'Bob', age: 31 },
+  { name: 'Chen', age: 45 },
+]
+
+/** Options of `startServer`. */
+export interface ServerOptions {
+  /** The port to listen on; 0 picks a free one. */
+  port: number
+  /** Milliseconds between clock ticks. @default 1000 */
+  tickMs?: number
+}
+
+/** A running example server. */
+export interface ExampleServer {
+  readonly url: string
+  readonly channel: ReturnType<typeof createChannel<typeof events>>
+  close(): Promise<void>
+}
+
+/** Starts the example: the page at `/`, its script at `/app.js`, the stream at `/events`. */
+export async function startServer({ port, tickMs = 1000 }: ServerOptions): Promise<ExampleServer> {
+  const channel = createChannel(events, { heartbeatMs: 15_000, retryMs: 1000 })
+  const router = new Router()
+  router.get('/events', sse(channel))
+  router.get('/', async (ctx) => {
+    ctx.type = 'html'
+    ctx.body = await readFile(new URL('index.html', publicDir))
+  })
+  router.get('/app.js', async (ctx) => {
+    ctx.type = 'text/javascript'
+    ctx.body = await readFile(new URL('app.js', publicDir))
+  })
+  const app = new Koa()
+  app.use(router.routes()).use(router.allowedMethods())
+
+  // The clock demo: a `time` event every tick. The two-event demo: `name`, then `age` a tick later.
+  let tick = 0
+  const timer = setInterval(() => {
+    channel.emit('time', new Date())
+    const person = people[Math.floor(tick / 3) % people.length]
+    if (person !== undefined && tick % 3 === 0) channel.emit('name', person.name)
+    if (person !== undefined && tick % 3 === 1) channel.emit('age', person.age)
+    tick += 1
+  }, tickMs)
+
+  const server = app.listen(port)
+  await new Promise<void>((resolve) => server.once('listening', resolve))
+  const address = server.address() as AddressInfo
+  return {
+    url: `http://localhost:${address.port}`,
+    channel,
+    async close() {
+      clearInterval(timer)
+      await channel.close()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
