@@ -40,7 +40,7 @@ export function defineEvents<TMap extends AnyEventMap>(map: TMap): Events<TMap> 
   }
   return Object.freeze({
     map: Object.freeze({ ...map }),
-    names: Object.freeze([...specs.keys()]) as readonly (keyof TMap & string)[],
+    names: Object.freeze([...specs.keys()]),
     specs,
   })
 }

@@ -30,7 +30,7 @@ export interface Events<TMap extends AnyEventMap = AnyEventMap> {
   /** The event map as it was defined, frozen. */
   readonly map: TMap
   /** Every event name, in definition order. */
-  readonly names: readonly (keyof TMap & string)[]
+  readonly names: readonly string[]
   /** Each event's name, format and schema. */
   readonly specs: ReadonlyMap<string, EventSpec>
 }
