@@ -48,11 +48,15 @@ export function encodePayload<TEvents extends AnyEvents, TName extends EventName
   }
   if (spec.format === 'text') return textData(name, wire)
   if (wire === undefined) return ''
+  let json: string | undefined
   try {
-    return JSON.stringify(wire, jsonReplacer)
+    json = JSON.stringify(wire, jsonReplacer)
   } catch (error) {
     throw schemaError('INVALID_PAYLOAD', name, error)
   }
+  // JSON.stringify returns undefined for a symbol or a function.
+  if (json === undefined) throw schemaError('INVALID_PAYLOAD', name, new Error(`JSON cannot carry a ${typeof wire}`))
+  return json
 }
 
 function textData(name: string, wire: unknown): string {
@@ -74,6 +78,12 @@ function textData(name: string, wire: unknown): string {
   // SSE reads CR, LF and CRLF alike as line breaks, so a CR could never arrive intact.
   if (data.includes('\r')) {
     throw new HeraldError('INVALID_PAYLOAD', `event '${name}': a text event cannot carry CR; declare it as JSON`, {
+      event: name,
+    })
+  }
+  // UTF-8 cannot encode a lone surrogate; it would arrive as U+FFFD.
+  if (!data.isWellFormed()) {
+    throw new HeraldError('INVALID_PAYLOAD', `event '${name}': a text event cannot carry a lone surrogate`, {
       event: name,
     })
   }

@@ -47,12 +47,21 @@ function optional(schema: unknown): z4.$ZodType[] {
 
 /** True when values of `schema` may hold a Date, bigint, Map or Set that JSON flattens. */
 export function needsRevive(schema: z4.$ZodType): boolean {
+  return needs(schema, new Set())
+}
+
+function needs(schema: z4.$ZodType, visiting: Set<z4.$ZodType>): boolean {
   const cached = needsCache.get(schema)
   if (cached !== undefined) return cached
-  needsCache.set(schema, false) // guards recursive (lazy) schemas
+  // A schema met again while walking it (recursion) adds nothing new: answer false for now,
+  // and cache only answers that don't rest on such a provisional false.
+  if (visiting.has(schema)) return false
+  visiting.add(schema)
   const def = defOf(schema)
-  const result = ['date', 'bigint', 'map', 'set'].includes(def.type) || children(def).some(needsRevive)
-  needsCache.set(schema, result)
+  const result =
+    ['date', 'bigint', 'map', 'set'].includes(def.type) || children(def).some((child) => needs(child, visiting))
+  visiting.delete(schema)
+  if (result || visiting.size === 0) needsCache.set(schema, result)
   return result
 }
 

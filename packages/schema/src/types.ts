@@ -29,7 +29,7 @@ export interface EventSpec {
 export interface Events<TMap extends AnyEventMap = AnyEventMap> {
   /** The event map as it was defined, frozen. */
   readonly map: TMap
-  /** Every event name, in definition order. */
+  /** Every event name, in the map's key order. */
   readonly names: readonly string[]
   /** Each event's name, format and schema. */
   readonly specs: ReadonlyMap<string, EventSpec>

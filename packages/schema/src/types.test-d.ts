@@ -1,0 +1,172 @@
+import { describe, expectTypeOf, it } from 'vitest'
+import * as z from 'zod'
+import * as zm from 'zod/mini'
+import {
+  type AnyEventOf,
+  type AnyEvents,
+  decodePayload,
+  defineEvents,
+  type EventMapOf,
+  type EventName,
+  encodePayload,
+  type Payload,
+  type SchemaOf,
+  type TextEvent,
+  text,
+  type WirePayload,
+} from './index.ts'
+
+// Compile-time tests, checked by `tsc -p packages/schema/tsconfig.json`. Every call that runs
+// is valid at run time too; calls that must not compile sit inside `typeOnly`, which never runs
+// its body.
+
+/** Type-checks `body` without running it. */
+function typeOnly(_body: () => unknown): void {}
+
+const isoDate = z.codec(z.iso.datetime(), z.date(), {
+  decode: (value) => new Date(value),
+  encode: (date) => date.toISOString(),
+})
+
+const events = defineEvents({
+  name: z.string(),
+  age: z.number(),
+  count: text(z.coerce.number()),
+  time: z.date(),
+  at: isoDate,
+  user: z.object({ name: z.string(), born: z.date().optional() }),
+  ping: z.void(),
+  mini: zm.object({ id: zm.bigint() }),
+})
+type E = typeof events
+
+describe('defineEvents', () => {
+  it('returns a contract that every helper accepts', () => {
+    expectTypeOf(events).toExtend<AnyEvents>()
+    expectTypeOf(defineEvents({ age: z.number() })).toExtend<AnyEvents>()
+    expectTypeOf(defineEvents({ count: text(z.coerce.number()) })).toExtend<AnyEvents>()
+  })
+
+  it('keeps the event map and the literal names', () => {
+    expectTypeOf(events.map.age).toEqualTypeOf<z.ZodNumber>()
+    expectTypeOf(events.map.count).toEqualTypeOf<TextEvent<z.ZodCoercedNumber<unknown>>>()
+    expectTypeOf<EventMapOf<E>>().toEqualTypeOf<E['map']>()
+    // Names are plain strings at this level: a `keyof TMap` here made Events invariant in its map.
+    expectTypeOf(events.names).toEqualTypeOf<readonly string[]>()
+  })
+
+  it('accepts only schemas and text() events', () => {
+    typeOnly(() => {
+      // @ts-expect-error a string is not a schema
+      defineEvents({ age: 'number' })
+      // @ts-expect-error text() needs a schema
+      text(42)
+    })
+  })
+})
+
+describe('EventName', () => {
+  it('is exactly the union of the keys', () => {
+    expectTypeOf<EventName<E>>().toEqualTypeOf<'name' | 'age' | 'count' | 'time' | 'at' | 'user' | 'ping' | 'mini'>()
+    expectTypeOf<EventName<typeof events>>().not.toEqualTypeOf<string>()
+  })
+})
+
+describe('Payload and WirePayload', () => {
+  it('infers the output type of each schema', () => {
+    expectTypeOf<Payload<E, 'name'>>().toEqualTypeOf<string>()
+    expectTypeOf<Payload<E, 'age'>>().toEqualTypeOf<number>()
+    expectTypeOf<Payload<E, 'time'>>().toEqualTypeOf<Date>()
+    expectTypeOf<Payload<E, 'ping'>>().toEqualTypeOf<void>()
+    expectTypeOf<Payload<E, 'user'>['born']>().toEqualTypeOf<Date | undefined>()
+    expectTypeOf<Payload<E, 'mini'>>().toEqualTypeOf<{ id: bigint }>()
+  })
+
+  it('unwraps text() events', () => {
+    expectTypeOf<SchemaOf<E['map']['count']>>().toEqualTypeOf<z.ZodCoercedNumber<unknown>>()
+    expectTypeOf<Payload<E, 'count'>>().toEqualTypeOf<number>()
+  })
+
+  it('tells the wire form from the payload for a codec', () => {
+    expectTypeOf<Payload<E, 'at'>>().toEqualTypeOf<Date>()
+    expectTypeOf<WirePayload<E, 'at'>>().toEqualTypeOf<string>()
+    expectTypeOf<WirePayload<E, 'at'>>().not.toEqualTypeOf<Payload<E, 'at'>>()
+    expectTypeOf<WirePayload<E, 'age'>>().toEqualTypeOf<Payload<E, 'age'>>()
+  })
+
+  it('rejects a name outside the map', () => {
+    // @ts-expect-error 'agee' is not an event
+    expectTypeOf<Payload<E, 'agee'>>().not.toBeAny()
+    // @ts-expect-error 'agee' is not an event
+    expectTypeOf<WirePayload<E, 'agee'>>().not.toBeAny()
+  })
+})
+
+describe('encodePayload and decodePayload', () => {
+  it('take the payload type and return the wire string or the payload', () => {
+    expectTypeOf(encodePayload(events, 'age', 24)).toEqualTypeOf<string>()
+    expectTypeOf(encodePayload(events, 'at', new Date(0))).toEqualTypeOf<string>()
+    expectTypeOf(decodePayload(events, 'time', '"2024-01-01T00:00:00.000Z"')).toEqualTypeOf<Date>()
+    expectTypeOf(decodePayload(events, 'count', '24')).toEqualTypeOf<number>()
+    expectTypeOf(decodePayload(events, 'mini', '{"id":"1"}')).toEqualTypeOf<{ id: bigint }>()
+  })
+
+  it('reject unknown names and wrong payloads', () => {
+    typeOnly(() => {
+      // @ts-expect-error 'agee' is not an event
+      encodePayload(events, 'agee', 1)
+      // @ts-expect-error age takes a number, not a string
+      encodePayload(events, 'age', '24')
+      // @ts-expect-error a codec event takes the Date, not its wire string
+      encodePayload(events, 'at', '2024-01-01T00:00:00.000Z')
+      // @ts-expect-error the payload is required
+      encodePayload(events, 'age')
+      // @ts-expect-error 'agee' is not an event
+      decodePayload(events, 'agee', '1')
+      // @ts-expect-error data is the raw string
+      decodePayload(events, 'age', 24)
+    })
+  })
+})
+
+describe('AnyEventOf', () => {
+  it('is a union of name and payload pairs', () => {
+    const small = defineEvents({ name: z.string(), age: z.number(), time: z.date() })
+    expectTypeOf<AnyEventOf<typeof small>>().toEqualTypeOf<
+      | { readonly name: 'name'; readonly payload: string }
+      | { readonly name: 'age'; readonly payload: number }
+      | { readonly name: 'time'; readonly payload: Date }
+    >()
+  })
+
+  it('narrows the payload by name', () => {
+    typeOnly(() => (event: AnyEventOf<E>) => {
+      if (event.name === 'time') expectTypeOf(event.payload).toEqualTypeOf<Date>()
+      if (event.name === 'count') expectTypeOf(event.payload).toEqualTypeOf<number>()
+      // @ts-expect-error 'agee' is not an event
+      if (event.name === 'agee') return
+    })
+  })
+})
+
+describe('no any leaks', () => {
+  it('keeps every inferred type free of any', () => {
+    expectTypeOf(events).not.toBeAny()
+    expectTypeOf(events.map).not.toBeAny()
+    expectTypeOf(events.names).not.toBeAny()
+    expectTypeOf<EventName<E>>().not.toBeAny()
+    expectTypeOf<AnyEventOf<E>>().not.toBeAny()
+    expectTypeOf<Payload<E, 'name'>>().not.toBeAny()
+    expectTypeOf<Payload<E, 'count'>>().not.toBeAny()
+    expectTypeOf<WirePayload<E, 'count'>>().not.toBeAny()
+    expectTypeOf<WirePayload<E, 'count'>>().toBeUnknown()
+    expectTypeOf(decodePayload(events, 'user', '{"name":"Ada"}')).not.toBeAny()
+    expectTypeOf(text(z.string())).not.toBeAny()
+  })
+
+  it('widens to unknown, not any, for a contract with no known names', () => {
+    expectTypeOf<EventName<AnyEvents>>().toEqualTypeOf<string>()
+    expectTypeOf<Payload<AnyEvents, string>>().toBeUnknown()
+    expectTypeOf<WirePayload<AnyEvents, string>>().toBeUnknown()
+  })
+})
