@@ -1,0 +1,327 @@
+import { createSseParser, type SseEvent, type SseParser } from './sse-parser.ts'
+
+/** The part of the WHATWG `EventSource` the Herald client uses; the browser's and `HeraldEventSource` both fit. */
+export interface EventSourceLike {
+  /** 0 connecting, 1 open, 2 closed. */
+  readonly readyState: number
+  /** The resolved stream URL. */
+  readonly url: string
+  /** Whether cross-origin requests send credentials. */
+  readonly withCredentials: boolean
+  /** Stops the stream for good. */
+  close(): void
+  /** Listens for `open`, `error`, `message` or a named event. */
+  addEventListener(type: string, listener: (event: Event) => void, options?: boolean | AddEventListenerOptions): void
+  /** Removes a listener added with `addEventListener`. */
+  removeEventListener(type: string, listener: (event: Event) => void, options?: boolean | EventListenerOptions): void
+}
+
+/** A constructor the Herald client can be given: `EventSource`, `HeraldEventSource` or a polyfill. */
+export type EventSourceConstructor = new (url: string, init?: { withCredentials?: boolean }) => EventSourceLike
+
+/** Options for `HeraldEventSource`; the first is the standard `EventSourceInit`, the rest are Herald's. */
+export interface HeraldEventSourceInit {
+  /** Send cookies and HTTP auth cross-origin (`credentials: 'include'`). @default false */
+  withCredentials?: boolean | undefined
+  /**
+   * Extra request headers, or a function called before every (re)connect so a token can be
+   * refreshed; if it throws, that attempt counts as a network error and is retried. `Accept`,
+   * `Cache-Control` and `Last-Event-ID` are always set by the spec's rules and override these.
+   */
+  headers?: HeadersInit | (() => HeadersInit | Promise<HeadersInit>) | undefined
+  /** The fetch to use, for tests or custom agents. @default globalThis.fetch */
+  fetch?: typeof fetch | undefined
+  /** The `Last-Event-ID` to send on the first connect, to resume a stream. @default '' */
+  lastEventId?: string | undefined
+  /** Longest stream line kept; see `SseParserOptions`. @default 1048576 */
+  maxLineLength?: number | undefined
+  /** Most data one event may collect; see `SseParserOptions`. @default 4194304 */
+  maxEventLength?: number | undefined
+  /** Told when an event is dropped for breaking a limit; the stream stays open. */
+  onParseError?: ((message: string) => void) | undefined
+}
+
+/** The `error` event, with what went wrong (a server's `event: error` message arrives as a `MessageEvent`). */
+export interface HeraldErrorEvent extends Event {
+  /** The HTTP status when the server answered but the stream was refused (204, 401, 500, 200 with the wrong type). */
+  readonly status?: number
+  /** Why the connection failed or dropped, e.g. `HTTP 401 Unauthorized` or `stream ended`. */
+  readonly message?: string
+}
+
+/** The events a `HeraldEventSource` fires, by type. */
+export interface HeraldEventSourceEventMap {
+  open: Event
+  message: MessageEvent<string>
+  error: HeraldErrorEvent
+}
+
+type Listener<TEvent> = (this: HeraldEventSource, event: TEvent) => unknown
+type Callback = EventListenerOrEventListenerObject | null
+type AddOptions = boolean | AddEventListenerOptions
+type RemoveOptions = boolean | EventListenerOptions
+type Handlers = { [TType in keyof HeraldEventSourceEventMap]: Listener<HeraldEventSourceEventMap[TType]> | null }
+
+const CONNECTING = 0
+const OPEN = 1
+const CLOSED = 2
+
+/**
+ * A WHATWG-exact `EventSource` on `fetch`, `ReadableStream`, `TextDecoder` and `EventTarget`, so it
+ * runs on Node 20 and can send headers. Redirects are followed; on a cross-origin redirect fetch
+ * (undici in Node, as in browsers) drops `Authorization` and `Cookie` (CVE-2022-1650), but other
+ * custom headers are forwarded, so put secrets only in those two. In a browser the headers it sets
+ * (`Cache-Control`, `Last-Event-ID`, yours) make a cross-origin request CORS-preflighted, which the
+ * native `EventSource` avoids.
+ * @see https://html.spec.whatwg.org/multipage/server-sent-events.html
+ */
+export class HeraldEventSource extends EventTarget {
+  static readonly CONNECTING = CONNECTING
+  static readonly OPEN = OPEN
+  static readonly CLOSED = CLOSED
+  readonly CONNECTING = CONNECTING
+  readonly OPEN = OPEN
+  readonly CLOSED = CLOSED
+  /** The stream URL, resolved against the page in a browser. */
+  readonly url: string
+  /** Whether cross-origin requests send credentials. */
+  readonly withCredentials: boolean
+  #readyState: 0 | 1 | 2 = CONNECTING
+  #reconnectionTime = 3000
+  #origin = 'null'
+  #controller: AbortController | undefined
+  #timer: ReturnType<typeof setTimeout> | undefined
+  readonly #parser: SseParser
+  readonly #fetch: typeof fetch
+  readonly #headers: HeraldEventSourceInit['headers']
+  readonly #handlers: Handlers = { open: null, message: null, error: null }
+  readonly #handlerListeners = new Map<string, (event: Event) => void>()
+
+  /** Opens the stream; throws a `SyntaxError` for a URL that cannot be parsed. */
+  constructor(url: string | URL, init: HeraldEventSourceInit = {}) {
+    super()
+    const base = (globalThis as { location?: { href?: string } }).location?.href
+    try {
+      this.url = new URL(url, base).href
+    } catch {
+      throw new DOMException(`invalid EventSource URL: ${String(url)}`, 'SyntaxError')
+    }
+    const lastEventId = init.lastEventId ?? ''
+    if (/[\0\r\n]/.test(lastEventId)) throw new TypeError('lastEventId must not contain NUL, CR or LF')
+    this.withCredentials = init.withCredentials ?? false
+    this.#fetch = init.fetch ?? globalThis.fetch.bind(globalThis)
+    this.#headers = init.headers
+    this.#parser = createSseParser({
+      onEvent: (event) => this.#dispatchMessage(event),
+      onRetry: (ms) => {
+        this.#reconnectionTime = ms
+      },
+      onError: init.onParseError,
+      maxLineLength: init.maxLineLength,
+      maxEventLength: init.maxEventLength,
+    })
+    this.#parser.lastEventId = lastEventId
+    void this.#connect()
+  }
+
+  /** 0 (`CONNECTING`), 1 (`OPEN`) or 2 (`CLOSED`). */
+  get readyState(): 0 | 1 | 2 {
+    return this.#readyState
+  }
+
+  /** Called when the stream opens. */
+  get onopen(): Handlers['open'] {
+    return this.#handlers.open
+  }
+  set onopen(handler: Handlers['open']) {
+    this.#setHandler('open', handler)
+  }
+  /** Called for each event without an `event:` field. */
+  get onmessage(): Handlers['message'] {
+    return this.#handlers.message
+  }
+  set onmessage(handler: Handlers['message']) {
+    this.#setHandler('message', handler)
+  }
+  /** Called when the connection drops (`readyState` 0, a retry follows) or fails (`readyState` 2). */
+  get onerror(): Handlers['error'] {
+    return this.#handlers.error
+  }
+  set onerror(handler: Handlers['error']) {
+    this.#setHandler('error', handler)
+  }
+
+  /** Stops the stream: aborts the request, cancels a pending reconnect, fires nothing more. */
+  close(): void {
+    this.#readyState = CLOSED
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#controller?.abort()
+    this.#controller = undefined
+    this.#parser.reset()
+  }
+
+  /** Listens for `open`, `message`, `error` or a named event, typed by `HeraldEventSourceEventMap`. */
+  override addEventListener<TType extends keyof HeraldEventSourceEventMap>(
+    type: TType,
+    listener: Listener<HeraldEventSourceEventMap[TType]>,
+    options?: AddOptions,
+  ): void
+  override addEventListener(type: string, listener: Listener<MessageEvent<string>>, options?: AddOptions): void
+  override addEventListener(type: string, listener: Callback, options?: AddOptions): void
+  override addEventListener(type: string, listener: Listener<MessageEvent<string>> | Callback, options?: AddOptions) {
+    super.addEventListener(type, listener as Callback, options)
+  }
+
+  /** Removes a listener added with `addEventListener`. */
+  override removeEventListener<TType extends keyof HeraldEventSourceEventMap>(
+    type: TType,
+    listener: Listener<HeraldEventSourceEventMap[TType]>,
+    options?: RemoveOptions,
+  ): void
+  override removeEventListener(type: string, listener: Listener<MessageEvent<string>>, options?: RemoveOptions): void
+  override removeEventListener(type: string, listener: Callback, options?: RemoveOptions): void
+  override removeEventListener(
+    type: string,
+    listener: Listener<MessageEvent<string>> | Callback,
+    options?: RemoveOptions,
+  ) {
+    super.removeEventListener(type, listener as Callback, options)
+  }
+
+  // As the spec's event handler attributes: the listener takes its place at the first assignment
+  // and keeps it while the handler is swapped; assigning null removes it.
+  #setHandler<TType extends keyof Handlers>(type: TType, handler: Handlers[TType]): void {
+    this.#handlers[type] = typeof handler === 'function' ? handler : null
+    const listener = this.#handlerListeners.get(type)
+    if (this.#handlers[type] !== null && listener === undefined) {
+      const call = (event: Event): void => {
+        const current = this.#handlers[type] as Listener<Event> | null
+        current?.call(this, event)
+      }
+      this.#handlerListeners.set(type, call)
+      super.addEventListener(type, call)
+    } else if (this.#handlers[type] === null && listener !== undefined) {
+      this.#handlerListeners.delete(type)
+      super.removeEventListener(type, listener)
+    }
+  }
+
+  // One connection attempt; never rejects. Every await is followed by a check that this attempt is
+  // still the current one, so nothing is dispatched after close().
+  async #connect(): Promise<void> {
+    const controller = new AbortController()
+    this.#controller = controller
+    const current = (): boolean => this.#controller === controller
+    try {
+      const headers = await this.#requestHeaders()
+      if (!current()) return
+      const doFetch = this.#fetch // called unbound: a browser's fetch rejects any other `this`
+      const response = await doFetch(this.url, {
+        method: 'GET',
+        headers,
+        credentials: this.withCredentials ? 'include' : 'same-origin',
+        cache: 'no-store',
+        mode: 'cors',
+        redirect: 'follow',
+        signal: controller.signal,
+      })
+      if (!current()) return
+      const type = response.headers.get('content-type')
+      if (response.status !== 200 || !isEventStream(type)) {
+        const message =
+          response.status === 200
+            ? `expected content type text/event-stream, got ${type === null ? 'none' : `'${type}'`}`
+            : `HTTP ${response.status}${response.statusText === '' ? '' : ` ${response.statusText}`}`
+        this.#fail(message, response.status)
+        return
+      }
+      this.#origin = new URL(response.url === '' ? this.url : response.url).origin
+      this.#readyState = OPEN
+      this.dispatchEvent(new Event('open'))
+      if (!current()) return
+      // A fresh decoder per connection, in streaming mode: it strips this stream's BOM and keeps
+      // a multibyte character split across chunks.
+      const decoder = new TextDecoder('utf-8')
+      const reader = response.body?.getReader()
+      this.#parser.reset()
+      for (let chunk = await reader?.read(); chunk?.done === false; chunk = await reader?.read()) {
+        if (!current()) return
+        this.#parser.feed(decoder.decode(chunk.value, { stream: true }))
+        if (!current()) return
+      }
+      if (current()) this.#reestablish('stream ended')
+    } catch (error) {
+      if (current()) this.#reestablish(describe(error))
+    }
+  }
+
+  async #requestHeaders(): Promise<Headers> {
+    const headers = new Headers(typeof this.#headers === 'function' ? await this.#headers() : this.#headers)
+    headers.set('Accept', 'text/event-stream')
+    headers.set('Cache-Control', 'no-store')
+    const id = this.#parser.lastEventId
+    if (id === '') headers.delete('Last-Event-ID')
+    else headers.set('Last-Event-ID', utf8ByteString(id))
+    return headers
+  }
+
+  #dispatchMessage(event: SseEvent): void {
+    if (this.#readyState !== OPEN) return
+    const { type, data, lastEventId } = event
+    this.dispatchEvent(new MessageEvent(type, { data, lastEventId, origin: this.#origin }))
+  }
+
+  // "Reestablish the connection": error event with readyState CONNECTING, then a retry after the
+  // reconnection time, unless a listener closed the source meanwhile.
+  #reestablish(message: string): void {
+    this.#controller?.abort()
+    this.#controller = undefined
+    if (this.#readyState === CLOSED) return
+    this.#readyState = CONNECTING
+    this.dispatchEvent(errorEvent(message, undefined))
+    if (this.#readyState !== CONNECTING) return
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined
+      if (this.#readyState === CONNECTING) void this.#connect()
+    }, this.#reconnectionTime)
+  }
+
+  // "Fail the connection": closed for good. The abort releases a body the server left open.
+  #fail(message: string, status: number): void {
+    this.#controller?.abort()
+    this.#controller = undefined
+    if (this.#readyState === CLOSED) return
+    this.#readyState = CLOSED
+    this.dispatchEvent(errorEvent(message, status))
+  }
+}
+
+// The MIME type essence must be text/event-stream: type and subtype are case-insensitive and
+// parameters such as charset are ignored (the stream is always UTF-8).
+function isEventStream(contentType: string | null): boolean {
+  if (contentType === null) return false
+  const semicolon = contentType.indexOf(';')
+  const essence = semicolon === -1 ? contentType : contentType.slice(0, semicolon)
+  return essence.trim().toLowerCase() === 'text/event-stream'
+}
+
+// The spec sends the ID as UTF-8 bytes; `Headers` takes a byte string, one character per byte.
+function utf8ByteString(text: string): string {
+  const bytes = new TextEncoder().encode(text)
+  if (bytes.length === text.length) return text
+  let binary = ''
+  for (const byte of bytes) binary += String.fromCharCode(byte)
+  return binary
+}
+
+function errorEvent(message: string, status: number | undefined): HeraldErrorEvent {
+  const fields: PropertyDescriptorMap = { message: { value: message, enumerable: true } }
+  if (status !== undefined) fields['status'] = { value: status, enumerable: true }
+  return Object.defineProperties(new Event('error'), fields)
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error)
+  return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message
+}

@@ -1,0 +1,36 @@
+/** A set of callbacks called in the order they were added. */
+export interface Hooks<TArgs extends unknown[]> {
+  /** Adds a callback; returns the function that removes it. */
+  add(fn: (...args: TArgs) => void): () => void
+  remove(fn: (...args: TArgs) => void): void
+  /** Calls every callback; one that throws is reported to `onThrow` and the rest still run. */
+  call(onThrow: (error: unknown) => void, ...args: TArgs): void
+  readonly size: number
+}
+
+/** Creates an empty set of callbacks. */
+export function createHooks<TArgs extends unknown[]>(): Hooks<TArgs> {
+  const fns = new Set<(...args: TArgs) => void>()
+  return {
+    add(fn) {
+      fns.add(fn)
+      return () => fns.delete(fn)
+    },
+    remove(fn) {
+      fns.delete(fn)
+    },
+    call(onThrow, ...args) {
+      // Iterate over a copy: a callback may add or remove callbacks (once, off).
+      for (const fn of [...fns]) {
+        try {
+          fn(...args)
+        } catch (error) {
+          onThrow(error)
+        }
+      }
+    },
+    get size() {
+      return fns.size
+    },
+  }
+}

@@ -1,0 +1,11 @@
+export type { AnyEvents, EventName, HeraldErrorCode, Payload } from '@herald/schema'
+export { HeraldError, isHeraldError } from '@herald/schema'
+export { createClient } from './client.ts'
+export type {
+  EventSourceConstructor,
+  EventSourceLike,
+  HeraldErrorEvent,
+  HeraldEventSourceInit,
+} from './event-source.ts'
+export { HeraldEventSource } from './event-source.ts'
+export type { ClientOptions, ConnectionState, EventMeta, HeraldClient, Listener, StreamOptions } from './types.ts'

@@ -1,0 +1,76 @@
+import type { AnyEvents, EventName, HeraldError, Payload } from '@herald/schema'
+import type { EventSourceConstructor, HeraldEventSourceInit } from './event-source.ts'
+
+/**
+ * Where a client's connection stands: opening for the first time, open, lost and retrying,
+ * or closed for good (by `close()`, an HTTP 204, or a failure the spec does not retry).
+ */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed'
+
+/** Options of `createClient`. */
+export interface ClientOptions {
+  /**
+   * The EventSource implementation. Defaults to the runtime's own (browsers) and to Herald's
+   * spec-compliant fetch-based one where there is none (Node) or when `headers` are given.
+   */
+  EventSource?: EventSourceConstructor
+  /** Send cookies on cross-origin requests. @default false */
+  withCredentials?: boolean
+  /** Request headers, or a function that returns them before every (re)connect; uses Herald's EventSource. */
+  headers?: HeraldEventSourceInit['headers']
+  /** The `fetch` behind Herald's EventSource. @default globalThis.fetch */
+  fetch?: HeraldEventSourceInit['fetch']
+  /**
+   * Resume after this event id: sent as the `lastEventId` query parameter of the first request,
+   * which Herald's server reads when there is no `Last-Event-ID` header.
+   */
+  lastEventId?: string
+}
+
+/** What a listener learns about the event besides its payload. */
+export interface EventMeta<TName extends string = string> {
+  readonly name: TName
+  /** The stream's last event id when the event arrived. */
+  readonly lastEventId: string
+}
+
+/** A listener of one event: receives the decoded, validated payload. */
+export type Listener<TEvents extends AnyEvents, TName extends EventName<TEvents>> = (
+  payload: Payload<TEvents, TName>,
+  meta: EventMeta<TName>,
+) => void
+
+/** Options of `client.stream`. */
+export interface StreamOptions {
+  /** Ends the iteration when aborted. */
+  signal?: AbortSignal
+}
+
+/** A typed client of one Herald stream. Lifecycle hooks are methods, apart from event names. */
+export interface HeraldClient<TEvents extends AnyEvents> {
+  /** The contract this client was created from. */
+  readonly events: TEvents
+  readonly url: string
+  readonly state: ConnectionState
+  /** The id of the last event received, sent as `Last-Event-ID` on reconnect. */
+  readonly lastEventId: string
+  /** Calls `listener` with each valid `name` event; returns the function that removes it. */
+  on<TName extends EventName<TEvents>>(name: TName, listener: Listener<TEvents, TName>): () => void
+  /** Like `on`, for the next `name` event only. */
+  once<TName extends EventName<TEvents>>(name: TName, listener: Listener<TEvents, TName>): () => void
+  /** Removes a listener added with `on` or `once`. */
+  off<TName extends EventName<TEvents>>(name: TName, listener: Listener<TEvents, TName>): void
+  /** The `name` events as an async iterator; ends on `close()`, on `signal` or on `break`. */
+  stream<TName extends EventName<TEvents>>(
+    name: TName,
+    options?: StreamOptions,
+  ): AsyncIterableIterator<Payload<TEvents, TName>>
+  /** Called each time the stream opens (also after a reconnect). */
+  onOpen(hook: () => void): () => void
+  /** Called with every error: undecodable payloads, throwing listeners, failed connections. */
+  onError(hook: (error: HeraldError) => void): () => void
+  /** Called on every change of `state`. */
+  onState(hook: (state: ConnectionState) => void): () => void
+  /** Closes the stream for good; iterators end, no hook runs afterwards. */
+  close(): void
+}
