@@ -137,7 +137,11 @@ export function createClient<TEvents extends AnyEvents>(
       listenersOf(name)
       return createIterator<Payload<TEvents, TName>>({
         subscribe: (push) => client.on(name, push as Listener<TEvents, TName>),
-        onEnd: (end) => (state === 'closed' ? (queueMicrotask(end), () => {}) : closeHooks.add(end)),
+        onEnd: (end) => {
+          if (state !== 'closed') return closeHooks.add(end)
+          queueMicrotask(end)
+          return () => {}
+        },
         signal: streamOptions.signal,
       })
     },

@@ -1,0 +1,30 @@
+import { spawn } from 'node:child_process'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { type ExampleServer, startServer } from './server.ts'
+
+let server: ExampleServer
+beforeAll(async () => {
+  server = await startServer({ port: 0, tickMs: 100 })
+})
+afterAll(() => server?.close())
+
+it('the Node client prints the typed events', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', `${server.url}/events`], {
+    cwd: new URL('..', import.meta.url),
+  })
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
+  try {
+    await expect.poll(() => output, { timeout: 10_000 }).toMatch(/age {3}\d+ \(next year \d+\)/)
+    expect(output).toMatch(/^\[open\]$/m)
+    expect(output).toMatch(/^time {2}\d{1,2}:\d\d:\d\d/m)
+    expect(output).toMatch(/^name {2}(Alice|Bob|Chen)$/m)
+    expect(output).not.toContain('[error')
+  } finally {
+    child.kill('SIGINT')
+  }
+  const code = await new Promise((resolve) => child.once('exit', resolve))
+  expect(code).toBe(0)
+})

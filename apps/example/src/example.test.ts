@@ -1,0 +1,81 @@
+import { existsSync } from 'node:fs'
+import { type Browser, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { type ExampleServer, startServer } from './server.ts'
+
+// The example page in Debian's headless Chromium (installed by the test command's setup step).
+const executablePath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
+let browser: Browser
+let server: ExampleServer
+let page: Page
+
+beforeAll(async () => {
+  if (!existsSync(new URL('../public/app.js', import.meta.url))) {
+    throw new Error('apps/example/public/app.js is missing: run `npm run build` first (npm test does)')
+  }
+  server = await startServer({ port: 0, tickMs: 150 })
+  browser = await chromium.launch({
+    executablePath,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+  })
+  page = await browser.newPage()
+  await page.goto(server.url)
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.close()
+})
+
+const state = () => page.locator('#state').textContent()
+
+it('renders the typed events and the connection state', async () => {
+  await expect.poll(state).toBe('open')
+  await expect.poll(() => page.locator('#time').getAttribute('data-iso')).toMatch(/^\d{4}-\d\d-\d\dT/)
+  const iso = (await page.locator('#time').getAttribute('data-iso')) ?? ''
+  expect(Math.abs(Date.parse(iso) - Date.now())).toBeLessThan(5000)
+  await expect.poll(() => page.locator('#name').textContent(), { timeout: 5000 }).toMatch(/^(Alice|Bob|Chen)$/)
+  await expect.poll(() => page.locator('#age').textContent(), { timeout: 5000 }).toMatch(/^\d+ years$/)
+  expect(await page.locator('#errors').textContent()).toBe('')
+  await page.screenshot({ path: `${process.env['TMPDIR'] ?? '/tmp'}/herald-example.png` })
+})
+
+it('stop closes the stream on the server too, start opens it again', async () => {
+  await expect.poll(() => server.channel.size).toBe(1)
+  await page.click('#stop')
+  await expect.poll(state).toBe('closed')
+  await expect.poll(() => server.channel.size).toBe(0)
+  const frozen = await page.locator('#time').getAttribute('data-iso')
+  await new Promise((resolve) => setTimeout(resolve, 400))
+  expect(await page.locator('#time').getAttribute('data-iso')).toBe(frozen)
+  await page.click('#start')
+  await expect.poll(state).toBe('open')
+  await expect.poll(() => server.channel.size).toBe(1)
+  await expect.poll(() => page.locator('#time').getAttribute('data-iso')).not.toBe(frozen)
+})
+
+it("serves a plain browser EventSource: Herald's stream is standard SSE", async () => {
+  const received = await page.evaluate(
+    () =>
+      new Promise<{ data: string; lastEventId: string; native: boolean }>((resolve) => {
+        const source = new EventSource('/events')
+        source.addEventListener('time', (event) => {
+          source.close()
+          resolve({
+            data: event.data,
+            lastEventId: event.lastEventId,
+            native: String(EventSource).includes('[native code]'),
+          })
+        })
+      }),
+  )
+  expect(received.native).toBe(true)
+  expect(new Date(JSON.parse(received.data)).getTime()).toBeGreaterThan(Date.now() - 5000)
+  expect(received.lastEventId).toMatch(/^\d+-\d+$/)
+})
