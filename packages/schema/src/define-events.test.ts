@@ -54,6 +54,9 @@ describe('defineEvents names', () => {
     expect(heraldError(() => defineEvents({ [`${'y'.repeat(129)}`]: z.string() })).message).toContain(
       'longer than 128 characters',
     )
+    expect(heraldError(() => defineEvents({ 'herald:gap': z.string() })).message).toBe(
+      "event 'herald:gap': name uses the reserved prefix 'herald:'",
+    )
   })
 
   it('rejects a bad name even when other names are fine', () => {

@@ -9,7 +9,10 @@ import type * as z4 from 'zod/v4/core'
  * - `LISTENER_FAILED`: a listener threw; other listeners still ran.
  * - `CHANNEL_CLOSED`: the channel or client was used after `close()`.
  * - `INVALID_OPTIONS`: an option is out of range or of the wrong type.
- * - `CONNECTION_FAILED`: the stream could not be opened (network, HTTP status, content type).
+ * - `CONNECTION_FAILED`: the stream was refused for good (HTTP status, content type); not retried.
+ * - `HISTORY_GAP`: the server no longer holds every event since the client's last id; refetch state.
+ * - `OVER_CAPACITY`: the server is at its connection limit; the client retries later by itself.
+ * - `EVENT_TOO_LARGE`: an emitted event is larger than the channel's `maxEventBytes`.
  */
 export type HeraldErrorCode =
   | 'INVALID_EVENT_NAME'
@@ -20,6 +23,9 @@ export type HeraldErrorCode =
   | 'CHANNEL_CLOSED'
   | 'INVALID_OPTIONS'
   | 'CONNECTION_FAILED'
+  | 'HISTORY_GAP'
+  | 'OVER_CAPACITY'
+  | 'EVENT_TOO_LARGE'
 
 /** What a `HeraldError` carries besides its message. */
 export interface HeraldErrorDetails {

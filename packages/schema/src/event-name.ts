@@ -1,12 +1,16 @@
 import { HeraldError } from './errors.ts'
 
+/** Event names with this prefix are Herald's own control events (`herald:gap`, `herald:ping`…). */
+export const RESERVED_PREFIX = 'herald:'
+
 /** The longest event name Herald accepts, in UTF-16 code units. */
 export const MAX_EVENT_NAME_LENGTH = 128
 
 /**
  * Why `name` cannot be an SSE event name, or `undefined` when it can.
  * A name must survive the `event:` field untouched: no line breaks or NUL, no leading
- * space (the parser strips one) or colon (a comment), not empty, not absurdly long.
+ * space (the parser strips one) or colon (a comment), not empty, not absurdly long, and not in
+ * Herald's reserved `herald:` namespace.
  */
 export function eventNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'is empty'
@@ -15,6 +19,7 @@ export function eventNameProblem(name: string): string | undefined {
   if (name.startsWith(':')) return "starts with ':'"
   if (name !== name.trim()) return 'starts or ends with whitespace'
   if (/[\uD800-\uDFFF]/u.test(name)) return 'contains a lone surrogate'
+  if (name.startsWith(RESERVED_PREFIX)) return `uses the reserved prefix '${RESERVED_PREFIX}'`
   return undefined
 }
 

@@ -2,7 +2,7 @@ export { decodePayload, encodePayload } from './codec.ts'
 export { defineEvents, text } from './define-events.ts'
 export type { HeraldErrorCode, HeraldErrorDetails } from './errors.ts'
 export { HeraldError, isHeraldError } from './errors.ts'
-export { assertEventName, eventNameProblem, MAX_EVENT_NAME_LENGTH } from './event-name.ts'
+export { assertEventName, eventNameProblem, MAX_EVENT_NAME_LENGTH, RESERVED_PREFIX } from './event-name.ts'
 export type {
   AnyEventMap,
   AnyEventOf,

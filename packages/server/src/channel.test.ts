@@ -37,7 +37,7 @@ describe('channel over Koa', () => {
     expect(stream.response.headers.get('cache-control')).toBe('no-cache, no-transform')
     expect(stream.response.headers.get('x-accel-buffering')).toBe('no')
     expect(stream.response.headers.get('connection')).toBe('keep-alive')
-    expect(stream.text()).toBe(': herald\nretry: 1234\n\n')
+    expect(stream.text()).toBe(': herald\nretry: 1234\nevent: herald:hello\ndata: {"heartbeatMs":15000}\n\n')
   })
 
   it('writes each emit to every stream with increasing ids', async () => {
@@ -92,19 +92,21 @@ describe('channel over Koa', () => {
     expect(idsIn(received)).toEqual([ids[1], ids[2]])
   })
 
-  it('ignores a malformed Last-Event-ID', async () => {
+  it('answers a malformed Last-Event-ID with a gap event, then goes live', async () => {
     const { channel, open } = await setup()
     channel.emit('age', 1)
-    const stream = await open({ 'last-event-id': 'x'.repeat(4096) })
+    const stream = await open({ 'last-event-id': `${'x'.repeat(4096)}"},"event: admin` })
     channel.emit('age', 2)
     const received = await stream.waitFor('data: 2\n')
     expect(received).not.toContain('data: 1\n')
+    expect(received).not.toMatch(/^event: admin/m)
+    expect(received).toContain(`event: herald:gap\ndata: {"lastEventId":"${'x'.repeat(64)}"}\n\n`)
   })
 
-  it('sends heartbeat comments to idle streams', async () => {
+  it('sends heartbeats to idle streams', async () => {
     const { channel, open } = await setup({ heartbeatMs: 40 })
     const stream = await open()
-    await stream.waitFor(/\n:\n\n/, 1000)
+    await stream.waitFor('event: herald:ping\ndata:\n\n', 1000)
     expect(channel.size).toBe(1)
   })
 
@@ -124,9 +126,12 @@ describe('channel over Koa', () => {
     await Promise.all(streams.map((stream) => stream.ended))
     expect(channel.size).toBe(0)
     expect(channel.closed).toBe(true)
+    for (const stream of streams) expect(stream.text()).toMatch(/\nretry: \d+\n\n$/)
     const late = await openRaw(server.url)
     await late.ended
-    expect(late.text()).toBe(': herald\nretry: 2000\n\n')
+    const retry = Number(/^retry: (\d+)\n\n$/.exec(late.text())?.[1])
+    expect(retry).toBeGreaterThanOrEqual(2000)
+    expect(retry).toBeLessThanOrEqual(4000)
     expect(() => channel.emit('age', 1)).toThrow(expect.objectContaining({ code: 'CHANNEL_CLOSED' }))
   })
 

@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type AnyEvents, type EventName, encodePayload, HeraldError, type Payload } from '@herald/schema'
+import { createAdmission } from './admission.ts'
 import { type Connection, openConnection, write } from './connection.ts'
 import { type ChannelEngine, createMemoryEngine } from './engine.ts'
 import { compareEventIds, type EventId, parseEventId } from './event-id.ts'
-import { formatEvent, formatPrelude, HEARTBEAT } from './format.ts'
+import { formatControl, formatEvent, formatPrelude, HEARTBEAT, jitter } from './format.ts'
 import type { Replay, StoredEvent } from './history.ts'
 import { wholeNumberOption } from './options.ts'
 import type { Channel, ChannelOptions } from './types.ts'
@@ -20,9 +21,22 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
     throw new HeraldError('INVALID_OPTIONS', 'createChannel() expects the result of defineEvents()')
   }
   const heartbeatMs = wholeNumberOption('heartbeatMs', options.heartbeatMs, 15_000)
-  const prelude = formatPrelude(wholeNumberOption('retryMs', options.retryMs, 2000))
+  const retryMs = wholeNumberOption('retryMs', options.retryMs, 2000)
+  const busyRetryMs = wholeNumberOption('busyRetryMs', options.busyRetryMs, 10_000)
+  const maxBufferedBytes = wholeNumberOption('maxBufferedBytes', options.maxBufferedBytes, 1 << 20)
+  const maxEventBytes = wholeNumberOption('maxEventBytes', options.maxEventBytes, 1 << 18)
   const historySize = wholeNumberOption('historySize', options.historySize, 1000)
+  const admission = createAdmission({
+    maxConnections: wholeNumberOption('maxConnections', options.maxConnections, Number.POSITIVE_INFINITY),
+    maxConnectionsPerClient: wholeNumberOption(
+      'maxConnectionsPerClient',
+      options.maxConnectionsPerClient,
+      Number.POSITIVE_INFINITY,
+    ),
+    clientKey: options.clientKey ?? ((req) => req.socket?.remoteAddress ?? ''),
+  })
   const engine = options.engine ?? (createMemoryEngine({ historySize }) as unknown as ChannelEngine<TPublished>)
+  const prelude = formatPrelude(retryMs, heartbeatMs)
 
   const connections = new Set<Connection>()
   const frames = new WeakMap<StoredEvent, Buffer>()
@@ -46,7 +60,7 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
     }
   })
 
-  // One timer for every stream: a connection that got nothing since the last tick gets a comment.
+  // One timer for every stream: a connection that got nothing since the last tick gets a ping.
   const heartbeat =
     heartbeatMs === 0
       ? undefined
@@ -57,16 +71,27 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
           }
         }, heartbeatMs).unref()
 
-  const finishReplay = (connection: Connection, from: EventId, replay: Replay) => {
+  /** Answers with a stream that carries only `block` and ends: the client comes back after `retry:`. */
+  const turnAway = (res: ServerResponse, block: Buffer) => {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+    })
+    res.end(block)
+  }
+
+  const finishReplay = (connection: Connection, from: string, replay: Replay) => {
     if (connection.res.destroyed) return
-    let last = from
+    let last: EventId | undefined
     for (const event of replay.events) {
       write(connection, frameOf(event))
       last = event.id
     }
+    if (replay.gap) write(connection, formatControl('gap', { lastEventId: from.slice(0, 64) }))
+    else last ??= from as EventId
     // Live events that arrived during an asynchronous replay, minus those the replay already held.
     for (const event of connection.pending ?? []) {
-      if (compareEventIds(event.id, last) > 0) write(connection, frameOf(event))
+      if (last === undefined || compareEventIds(event.id, last) > 0) write(connection, frameOf(event))
     }
     connection.pending = undefined
   }
@@ -82,20 +107,34 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
     emit<TName extends EventName<TEvents>>(name: TName, ...args: [payload?: Payload<TEvents, TName>]) {
       if (closed) throw new HeraldError('CHANNEL_CLOSED', `event '${name}': the channel is closed`, { event: name })
       const data = encodePayload(events, name, args[0] as Payload<TEvents, TName>)
+      // A UTF-16 string of n units is at most 3n UTF-8 bytes: count bytes only when it may matter.
+      if (data.length * 3 > maxEventBytes && Buffer.byteLength(data) > maxEventBytes) {
+        throw new HeraldError(
+          'EVENT_TOO_LARGE',
+          `event '${name}': ${Buffer.byteLength(data)} bytes encoded, over maxEventBytes (${maxEventBytes})`,
+          { event: name },
+        )
+      }
       return engine.publish(name, data)
     },
     handle(req: IncomingMessage, res: ServerResponse) {
-      if (closed) {
-        // A stream that opens and ends at once: the client retries later, maybe elsewhere.
-        openConnection(req, res, prelude)
-        res.end()
-        return
+      if (closed) return turnAway(res, Buffer.from(`retry: ${jitter(retryMs)}\n\n`))
+      const key = admission.admit(req)
+      if (key === undefined) {
+        const wait = jitter(busyRetryMs)
+        return turnAway(res, formatControl('busy', { retryMs: wait }, wait))
       }
-      const connection = openConnection(req, res, prelude)
+      const connection = openConnection(req, res, prelude, maxBufferedBytes)
       connections.add(connection)
-      res.once('close', () => connections.delete(connection))
-      const from = parseEventId(req.headers['last-event-id'] ?? queryLastEventId(req.url))
-      if (from === undefined) return
+      res.once('close', () => {
+        connections.delete(connection)
+        admission.release(key)
+      })
+      const header = req.headers['last-event-id']
+      const raw = (Array.isArray(header) ? header[0] : header) ?? queryLastEventId(req.url)
+      if (raw === undefined || raw === '') return
+      const from = parseEventId(raw)
+      if (from === undefined) return finishReplay(connection, raw, { events: [], gap: true })
       connection.pending = []
       const replay = engine.replay(from)
       if (replay instanceof Promise) {
@@ -112,7 +151,8 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
       closed = true
       clearInterval(heartbeat)
       unsubscribe()
-      for (const connection of connections) connection.res.end()
+      // Spread the reconnections of every client over [retryMs, 2·retryMs).
+      for (const connection of connections) connection.res.end(`retry: ${jitter(retryMs)}\n\n`)
       connections.clear()
       await engine.close()
     },

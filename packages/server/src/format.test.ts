@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatEvent, formatPrelude, HEARTBEAT } from './format.ts'
+import { formatControl, formatEvent, formatPrelude, HEARTBEAT, jitter } from './format.ts'
 
 describe('SSE framing', () => {
   it('writes id, event and one data line for JSON', () => {
@@ -16,8 +16,25 @@ describe('SSE framing', () => {
     expect(frame.length).toBe(Buffer.byteLength('id: 1-2\nevent: name\ndata: "年龄 €"\n\n'))
   })
 
-  it('opens with a comment and the retry hint, and heartbeats are comments', () => {
-    expect(formatPrelude(1500).toString()).toBe(': herald\nretry: 1500\n\n')
-    expect(HEARTBEAT.toString()).toBe(':\n\n')
+  it('opens with a comment, the retry hint and the heartbeat interval; heartbeats are id-less events', () => {
+    expect(formatPrelude(1500, 15000).toString()).toBe(
+      ': herald\nretry: 1500\nevent: herald:hello\ndata: {"heartbeatMs":15000}\n\n',
+    )
+    // No id: field, so a heartbeat never moves the client's last event id.
+    expect(HEARTBEAT.toString()).toBe('event: herald:ping\ndata:\n\n')
+  })
+
+  it('keeps hostile control data on one line', () => {
+    const block = formatControl('gap', { lastEventId: 'x\r\nevent: admin\n\ndata: 1' }).toString()
+    expect(block.split('\n').filter(Boolean)).toHaveLength(2)
+    expect(block).toBe('event: herald:gap\ndata: {"lastEventId":"x\\r\\nevent: admin\\n\\ndata: 1"}\n\n')
+  })
+
+  it('jitters delays within [ms, 2ms)', () => {
+    for (let index = 0; index < 100; index++) {
+      const delay = jitter(1000)
+      expect(delay).toBeGreaterThanOrEqual(1000)
+      expect(delay).toBeLessThanOrEqual(2000)
+    }
   })
 })

@@ -13,6 +13,18 @@ export interface ChannelOptions<TPublished extends EventId | Promise<EventId> = 
   historySize?: number
   /** Where events are ordered, stored and fanned out. @default the in-memory engine */
   engine?: ChannelEngine<TPublished>
+  /** The most streams open at once; more are told to come back later. @default unlimited */
+  maxConnections?: number
+  /** The most streams open at once per client key (see `clientKey`). @default unlimited */
+  maxConnectionsPerClient?: number
+  /** The key `maxConnectionsPerClient` counts by. @default the socket's remote address */
+  clientKey?: (req: IncomingMessage) => string
+  /** Unsent bytes a stream may queue before it is cut off (it resumes from history). @default 1048576 */
+  maxBufferedBytes?: number
+  /** The largest encoded payload `emit` accepts, in UTF-8 bytes. @default 262144 */
+  maxEventBytes?: number
+  /** The base delay, in milliseconds, given to clients turned away at a connection limit; jittered up to 2×. @default 10000 */
+  busyRetryMs?: number
 }
 
 /** The arguments of `emit` for one event: the payload may be left out when it can be undefined. */
@@ -29,12 +41,15 @@ export interface Channel<TEvents extends AnyEvents, TPublished extends EventId |
   readonly closed: boolean
   /**
    * Validates and encodes the payload once, gives it the next id and writes it to every open
-   * stream. Throws `INVALID_PAYLOAD`, `UNKNOWN_EVENT` or `CHANNEL_CLOSED`, and then sends nothing.
+   * stream. Throws `INVALID_PAYLOAD`, `UNKNOWN_EVENT`, `EVENT_TOO_LARGE` or `CHANNEL_CLOSED`, and
+   * then sends nothing.
    */
   emit<TName extends EventName<TEvents>>(name: TName, ...payload: EmitArgs<TEvents, TName>): TPublished
   /**
    * Serves one SSE stream on a Node request: replays what the client missed (from the
-   * `Last-Event-ID` header, or a `lastEventId` query parameter on the first request), then live events.
+   * `Last-Event-ID` header, or a `lastEventId` query parameter on the first request), then live
+   * events. A resume point the history no longer covers gets a `herald:gap` event first; a
+   * request over a connection limit gets a `herald:busy` event and a long `retry:`, then the end.
    */
   handle(req: IncomingMessage, res: ServerResponse): void
   /** Ends every stream (clients reconnect after `retry`) and stops the channel. */
