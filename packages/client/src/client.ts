@@ -1,4 +1,4 @@
-import { type AnyEvents, decodePayload, type EventName, HeraldError, isHeraldError, type Payload } from '@herald/schema'
+import { type AnyEvents, decodePayload, type EventName, HeraldError, type Payload } from '@herald/schema'
 import { type EventSourceConstructor, type EventSourceLike, HeraldEventSource } from './event-source.ts'
 import { createHooks, type Hooks } from './hooks.ts'
 import { createIterator } from './stream.ts'
@@ -30,27 +30,33 @@ export function createClient<TEvents extends AnyEvents>(
   let state: ConnectionState = 'connecting'
   let lastEventId = options.lastEventId ?? ''
 
-  const report = (error: unknown, event?: string) => {
-    const heraldError = isHeraldError(error)
-      ? error
-      : new HeraldError('LISTENER_FAILED', `event '${event}': a listener threw: ${String(error)}`, {
-          event,
-          cause: error,
-        })
-    // An error hook that throws has nowhere further to go; it must not stop the others.
-    errorHooks.call(() => {}, heraldError)
-  }
+  // An error hook that throws has nowhere further to go; it must not stop the others.
+  const report = (error: HeraldError) => errorHooks.call(() => {}, error)
+  const failed = (event: string | undefined) => (error: unknown) =>
+    report(
+      new HeraldError(
+        'LISTENER_FAILED',
+        `${event === undefined ? 'a hook' : `event '${event}': a listener`} threw: ${String(error)}`,
+        { event, cause: error },
+      ),
+    )
+  const hookFailed = failed(undefined)
 
   const setState = (next: ConnectionState) => {
     if (state === next) return
     state = next
-    stateHooks.call(report, next)
+    stateHooks.call(hookFailed, next)
   }
 
-  const source = openEventSource(withLastEventId(href, options.lastEventId), options)
+  let source: EventSourceLike
+  // Dead-connection watchdog: the server's `herald:hello` gives its heartbeat interval; when a
+  // check finds nothing arrived for two intervals, the connection is dropped and reopened.
+  let watchdog: ReturnType<typeof setInterval> | undefined
+  let active = true
 
   const dispatch = (name: string) => (message: Event) => {
     if (state === 'closed') return
+    active = true
     const { data, lastEventId: id } = message as MessageEvent<string>
     lastEventId = id
     const hooks = listeners.get(name)
@@ -59,38 +65,104 @@ export function createClient<TEvents extends AnyEvents>(
     try {
       payload = decodePayload(events, name, data)
     } catch (error) {
-      report(error, name)
+      report(error as HeraldError) // decodePayload throws only HeraldErrors
       return
     }
-    hooks.call((error) => report(error, name), payload, { name, lastEventId: id })
+    hooks.call(failed(name), payload, { name, lastEventId: id })
   }
 
-  for (const name of events.names) source.addEventListener(name, dispatch(name))
-  if (!events.specs.has('message')) {
-    // Events without an `event:` field arrive as 'message', which this contract doesn't declare.
-    source.addEventListener('message', (message) => {
-      lastEventId = (message as MessageEvent).lastEventId
-      report(new HeraldError('UNKNOWN_EVENT', `event 'message': not in the event map`, { event: 'message' }))
+  const control = (name: string, data: string): Record<string, unknown> => {
+    active = true
+    try {
+      const parsed: unknown = JSON.parse(data)
+      if (typeof parsed === 'object' && parsed !== null) return parsed as Record<string, unknown>
+    } catch {
+      // not from a Herald server; nothing to read
+    }
+    return { event: name }
+  }
+
+  const watch = (heartbeatMs: unknown) => {
+    clearInterval(watchdog)
+    watchdog = undefined
+    if (typeof heartbeatMs !== 'number' || !(heartbeatMs > 0)) return
+    active = true
+    watchdog = setInterval(() => {
+      if (active) {
+        active = false
+        return
+      }
+      // Nothing for two heartbeat intervals: a half-open connection. Reopen from the last id.
+      clearInterval(watchdog)
+      watchdog = undefined
+      source.close()
+      report(new HeraldError('CONNECTION_LOST', `${href}: nothing received for ${2 * heartbeatMs} ms; reconnecting`))
+      setState('reconnecting')
+      connect()
+    }, 2 * heartbeatMs)
+    ;(watchdog as { unref?: () => void }).unref?.()
+  }
+
+  function connect() {
+    const current = openEventSource(href, options, lastEventId)
+    source = current
+    const on = (type: string, fn: (event: Event) => void) =>
+      current.addEventListener(type, (event) => {
+        if (source === current) fn(event)
+      })
+    for (const name of events.names) on(name, dispatch(name))
+    if (!events.specs.has('message')) {
+      // Events without an `event:` field arrive as 'message', which this contract doesn't declare.
+      on('message', (message) => {
+        lastEventId = (message as MessageEvent).lastEventId
+        report(new HeraldError('UNKNOWN_EVENT', `event 'message': not in the event map`, { event: 'message' }))
+      })
+    }
+    on('herald:hello', (event) => watch(control('hello', (event as MessageEvent).data)['heartbeatMs']))
+    on('herald:ping', () => {
+      active = true
+    })
+    on('herald:gap', (event) => {
+      const { lastEventId: from } = control('gap', (event as MessageEvent).data)
+      report(
+        new HeraldError(
+          'HISTORY_GAP',
+          `${href}: the server no longer holds every event after '${String(from)}'; some were missed, refetch your state`,
+        ),
+      )
+    })
+    on('herald:busy', (event) => {
+      const { retryMs } = control('busy', (event as MessageEvent).data)
+      report(
+        new HeraldError(
+          'OVER_CAPACITY',
+          `${href}: the server is at its connection limit; retrying in ${String(retryMs)} ms`,
+        ),
+      )
+    })
+    on('open', () => {
+      if (state === 'closed') return
+      active = true
+      setState('open')
+      openHooks.call(hookFailed)
+    })
+    on('error', (event) => {
+      if (state === 'closed') return
+      if (current.readyState !== CLOSED) {
+        const { message: reason } = event as Event & { message?: string }
+        report(new HeraldError('CONNECTION_LOST', `${href}: ${reason ?? 'the connection dropped'}; reconnecting`))
+        setState('reconnecting')
+        return
+      }
+      const status = (event as Event & { status?: number }).status
+      if (status !== 204) {
+        const reason = status === undefined ? 'the connection failed' : `HTTP ${status}`
+        report(new HeraldError('CONNECTION_FAILED', `${href}: ${reason}; not retrying`, { status }))
+      }
+      shutDown()
     })
   }
-  source.addEventListener('open', () => {
-    if (state === 'closed') return
-    setState('open')
-    openHooks.call(report)
-  })
-  source.addEventListener('error', (event) => {
-    if (state === 'closed') return
-    if (source.readyState !== CLOSED) {
-      setState('reconnecting')
-      return
-    }
-    const status = (event as Event & { status?: number }).status
-    if (status !== 204) {
-      const reason = status === undefined ? 'the connection failed' : `HTTP ${status}`
-      report(new HeraldError('CONNECTION_FAILED', `${href}: ${reason}; not retrying`, { status }))
-    }
-    shutDown()
-  })
+  connect()
 
   const listenersOf = (name: string) => {
     let hooks = listeners.get(name)
@@ -105,9 +177,10 @@ export function createClient<TEvents extends AnyEvents>(
   }
 
   function shutDown() {
+    clearInterval(watchdog)
     source.close()
     setState('closed')
-    closeHooks.call(report)
+    closeHooks.call(hookFailed)
   }
 
   const client: HeraldClient<TEvents> = {
@@ -123,12 +196,7 @@ export function createClient<TEvents extends AnyEvents>(
       return listenersOf(name).add(listener as AnyListener)
     },
     once(name, listener) {
-      const hooks = listenersOf(name)
-      const wrapper: AnyListener = (payload, meta) => {
-        hooks.remove(wrapper)
-        ;(listener as AnyListener)(payload, meta)
-      }
-      return hooks.add(wrapper)
+      return listenersOf(name).add(listener as AnyListener, true)
     },
     off(name, listener) {
       listeners.get(name)?.remove(listener as AnyListener)
@@ -155,7 +223,7 @@ export function createClient<TEvents extends AnyEvents>(
   return client
 }
 
-function openEventSource(url: string, options: ClientOptions): EventSourceLike {
+function openEventSource(url: string, options: ClientOptions, lastEventId: string): EventSourceLike {
   const init = { withCredentials: options.withCredentials ?? false }
   const wantsFetch = options.headers !== undefined || options.fetch !== undefined
   if (options.EventSource !== undefined) {
@@ -165,20 +233,24 @@ function openEventSource(url: string, options: ClientOptions): EventSourceLike {
         "options 'headers' and 'fetch' need Herald's EventSource: drop 'EventSource'",
       )
     }
-    return new options.EventSource(url, init)
+    return new options.EventSource(withLastEventId(url, lastEventId), init)
   }
   const native = (globalThis as { EventSource?: EventSourceConstructor }).EventSource
-  if (native !== undefined && !wantsFetch) return new native(url, init)
+  if (native !== undefined && !wantsFetch) return new native(withLastEventId(url, lastEventId), init)
   return new HeraldEventSource(url, {
     ...init,
+    lastEventId,
     ...(options.headers === undefined ? {} : { headers: options.headers }),
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
   })
 }
 
-/** Adds `lastEventId` to the first request's URL: an EventSource cannot set the header itself. */
-function withLastEventId(url: string, lastEventId: string | undefined): string {
-  if (lastEventId === undefined || lastEventId === '') return url
+/**
+ * Adds `lastEventId` to the URL of a first request: an EventSource has no way to send the
+ * `Last-Event-ID` header before it has received an id itself. Herald's server reads either.
+ */
+function withLastEventId(url: string, lastEventId: string): string {
+  if (lastEventId === '') return url
   const parsed = new URL(url, (globalThis as { location?: { href: string } }).location?.href)
   parsed.searchParams.set('lastEventId', lastEventId)
   return parsed.href

@@ -37,6 +37,12 @@ export interface HeraldEventSourceInit {
   maxLineLength?: number | undefined
   /** Most data one event may collect; see `SseParserOptions`. @default 4194304 */
   maxEventLength?: number | undefined
+  /**
+   * The longest wait between reconnection attempts. Each attempt in a row that ends before any
+   * event arrived doubles the wait (from the `retry:` time) up to this, so a server that accepts
+   * and closes at once is not hammered; the first event resets it. @default 30000
+   */
+  maxRetryMs?: number | undefined
   /** Told when an event is dropped for breaking a limit; the stream stays open. */
   onParseError?: ((message: string) => void) | undefined
 }
@@ -88,6 +94,8 @@ export class HeraldEventSource extends EventTarget {
   readonly withCredentials: boolean
   #readyState: 0 | 1 | 2 = CONNECTING
   #reconnectionTime = 3000
+  #failures = 0 // reconnections in a row without an event
+  readonly #maxRetryMs: number
   #origin = 'null'
   #controller: AbortController | undefined
   #timer: ReturnType<typeof setTimeout> | undefined
@@ -111,6 +119,7 @@ export class HeraldEventSource extends EventTarget {
     this.withCredentials = init.withCredentials ?? false
     this.#fetch = init.fetch ?? globalThis.fetch.bind(globalThis)
     this.#headers = init.headers
+    this.#maxRetryMs = init.maxRetryMs ?? 30_000
     this.#parser = createSseParser({
       onEvent: (event) => this.#dispatchMessage(event),
       onRetry: (ms) => {
@@ -268,6 +277,7 @@ export class HeraldEventSource extends EventTarget {
 
   #dispatchMessage(event: SseEvent): void {
     if (this.#readyState !== OPEN) return
+    this.#failures = 0
     const { type, data, lastEventId } = event
     this.dispatchEvent(new MessageEvent(type, { data, lastEventId, origin: this.#origin }))
   }
@@ -281,10 +291,15 @@ export class HeraldEventSource extends EventTarget {
     this.#readyState = CONNECTING
     this.dispatchEvent(errorEvent(message, undefined))
     if (this.#readyState !== CONNECTING) return
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined
-      if (this.#readyState === CONNECTING) void this.#connect()
-    }, this.#reconnectionTime)
+    const backoff = this.#reconnectionTime * 2 ** Math.min(this.#failures, 20)
+    this.#failures += 1
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined
+        if (this.#readyState === CONNECTING) void this.#connect()
+      },
+      Math.min(backoff, Math.max(this.#maxRetryMs, this.#reconnectionTime)),
+    )
   }
 
   // "Fail the connection": closed for good. The abort releases a body the server left open.

@@ -1,7 +1,7 @@
 /** A set of callbacks called in the order they were added. */
 export interface Hooks<TArgs extends unknown[]> {
-  /** Adds a callback; returns the function that removes it. */
-  add(fn: (...args: TArgs) => void): () => void
+  /** Adds a callback, for one call only when `once`; returns the function that removes it. */
+  add(fn: (...args: TArgs) => void, once?: boolean): () => void
   remove(fn: (...args: TArgs) => void): void
   /** Calls every callback; one that throws is reported to `onThrow` and the rest still run. */
   call(onThrow: (error: unknown) => void, ...args: TArgs): void
@@ -10,18 +10,19 @@ export interface Hooks<TArgs extends unknown[]> {
 
 /** Creates an empty set of callbacks. */
 export function createHooks<TArgs extends unknown[]>(): Hooks<TArgs> {
-  const fns = new Set<(...args: TArgs) => void>()
+  const fns = new Map<(...args: TArgs) => void, boolean>()
   return {
-    add(fn) {
-      fns.add(fn)
+    add(fn, once = false) {
+      fns.set(fn, once)
       return () => fns.delete(fn)
     },
     remove(fn) {
       fns.delete(fn)
     },
     call(onThrow, ...args) {
-      // Iterate over a copy: a callback may add or remove callbacks (once, off).
-      for (const fn of [...fns]) {
+      // Iterate over a copy: a callback may add or remove callbacks.
+      for (const [fn, once] of [...fns]) {
+        if (once) fns.delete(fn)
         try {
           fn(...args)
         } catch (error) {

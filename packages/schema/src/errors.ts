@@ -10,6 +10,7 @@ import type * as z4 from 'zod/v4/core'
  * - `CHANNEL_CLOSED`: the channel or client was used after `close()`.
  * - `INVALID_OPTIONS`: an option is out of range or of the wrong type.
  * - `CONNECTION_FAILED`: the stream was refused for good (HTTP status, content type); not retried.
+ * - `CONNECTION_LOST`: the connection dropped or went silent; the client is reconnecting.
  * - `HISTORY_GAP`: the server no longer holds every event since the client's last id; refetch state.
  * - `OVER_CAPACITY`: the server is at its connection limit; the client retries later by itself.
  * - `EVENT_TOO_LARGE`: an emitted event is larger than the channel's `maxEventBytes`.
@@ -23,6 +24,7 @@ export type HeraldErrorCode =
   | 'CHANNEL_CLOSED'
   | 'INVALID_OPTIONS'
   | 'CONNECTION_FAILED'
+  | 'CONNECTION_LOST'
   | 'HISTORY_GAP'
   | 'OVER_CAPACITY'
   | 'EVENT_TOO_LARGE'
