@@ -49,14 +49,29 @@ export function createClient<TEvents extends AnyEvents>(
   }
 
   let source: EventSourceLike
-  // Dead-connection watchdog: the server's `herald:hello` gives its heartbeat interval; when a
-  // check finds nothing arrived for two intervals, the connection is dropped and reopened.
+  // Dead-connection watchdog. The server's `herald:hello` gives its heartbeat interval; when
+  // nothing arrived for two intervals (plus the retry wait after a drop), the connection is
+  // half-open: it is dropped and reopened from the last id. It keeps watching reconnection
+  // attempts too, so one that is accepted but never answered is given up as well.
   let watchdog: ReturnType<typeof setInterval> | undefined
-  let active = true
+  let heartbeatMs = 0
+  let retryMs = 3000 // the server's, from `herald:hello`
+  let lastActivity = 0
+  let allowance = 0 // extra quiet time allowed while the EventSource waits out `retry`
+  // Watchdog reconnections in a row without a ping or an event; each waits longer.
+  let stalls = 0
+  let progressed = false
+  let stallTimer: ReturnType<typeof setTimeout> | undefined
+
+  const touch = () => {
+    lastActivity = Date.now()
+    allowance = 0
+  }
 
   const dispatch = (name: string) => (message: Event) => {
     if (state === 'closed') return
-    active = true
+    touch()
+    progressed = true
     const { data, lastEventId: id } = message as MessageEvent<string>
     lastEventId = id
     const hooks = listeners.get(name)
@@ -71,40 +86,56 @@ export function createClient<TEvents extends AnyEvents>(
     hooks.call(failed(name), payload, { name, lastEventId: id })
   }
 
-  const control = (name: string, data: string): Record<string, unknown> => {
-    active = true
+  // Reads a control event: it moves the stream's position like any event, and carries JSON.
+  const control = (event: Event): Record<string, unknown> => {
+    touch()
+    const { data, lastEventId: id } = event as MessageEvent<string>
+    lastEventId = id
     try {
       const parsed: unknown = JSON.parse(data)
       if (typeof parsed === 'object' && parsed !== null) return parsed as Record<string, unknown>
     } catch {
       // not from a Herald server; nothing to read
     }
-    return { event: name }
+    return {}
   }
 
-  const watch = (heartbeatMs: unknown) => {
-    clearInterval(watchdog)
-    watchdog = undefined
-    if (typeof heartbeatMs !== 'number' || !(heartbeatMs > 0)) return
-    active = true
-    watchdog = setInterval(() => {
-      if (active) {
-        active = false
-        return
-      }
-      // Nothing for two heartbeat intervals: a half-open connection. Reopen from the last id.
+  const stall = () => {
+    source.close()
+    report(new HeraldError('CONNECTION_LOST', `${href}: nothing received for ${2 * heartbeatMs} ms; reconnecting`))
+    setState('reconnecting')
+    const wait = stalls === 0 ? 0 : Math.min(4 * heartbeatMs * 2 ** stalls, 30_000)
+    stalls += 1
+    // The new attempt gets the same two intervals, counted from when it starts.
+    lastActivity = Date.now() + wait
+    allowance = 0
+    stallTimer = setTimeout(connect, wait)
+  }
+
+  const watch = (advertised: unknown) => {
+    if (typeof advertised !== 'number' || !(advertised > 0)) {
       clearInterval(watchdog)
       watchdog = undefined
-      source.close()
-      report(new HeraldError('CONNECTION_LOST', `${href}: nothing received for ${2 * heartbeatMs} ms; reconnecting`))
-      setState('reconnecting')
-      connect()
-    }, 2 * heartbeatMs)
+      return
+    }
+    // The interval comes from the server: keep a hostile or broken value within sane bounds.
+    const interval = Math.min(Math.max(advertised, 25), 600_000)
+    if (watchdog !== undefined && interval === heartbeatMs) return
+    clearInterval(watchdog)
+    heartbeatMs = interval
+    watchdog = setInterval(() => {
+      if (progressed) stalls = 0
+      if (Date.now() - lastActivity > 2 * heartbeatMs + allowance) stall()
+    }, heartbeatMs)
     ;(watchdog as { unref?: () => void }).unref?.()
   }
 
   function connect() {
-    const current = openEventSource(href, options, lastEventId)
+    stallTimer = undefined
+    progressed = false
+    const current = openEventSource(href, options, lastEventId, retryMs, (message) =>
+      report(new HeraldError('DECODE_FAILED', `${href}: ${message}`)),
+    )
     source = current
     const on = (type: string, fn: (event: Event) => void) =>
       current.addEventListener(type, (event) => {
@@ -118,37 +149,45 @@ export function createClient<TEvents extends AnyEvents>(
         report(new HeraldError('UNKNOWN_EVENT', `event 'message': not in the event map`, { event: 'message' }))
       })
     }
-    on('herald:hello', (event) => watch(control('hello', (event as MessageEvent).data)['heartbeatMs']))
+    on('herald:hello', (event) => {
+      const hello = control(event)
+      if (typeof hello['retryMs'] === 'number') retryMs = hello['retryMs']
+      watch(hello['heartbeatMs'])
+    })
     on('herald:ping', () => {
-      active = true
+      touch()
+      progressed = true
     })
     on('herald:gap', (event) => {
-      const { lastEventId: from } = control('gap', (event as MessageEvent).data)
+      const { lastEventId: from } = control(event)
       report(
         new HeraldError(
           'HISTORY_GAP',
-          `${href}: the server no longer holds every event after '${String(from)}'; some were missed, refetch your state`,
+          `${href}: the server no longer holds every event after ${JSON.stringify(String(from).slice(0, 64))}; some were missed, refetch your state`,
         ),
       )
     })
     on('herald:busy', (event) => {
-      const { retryMs } = control('busy', (event as MessageEvent).data)
+      const { retryMs: wait } = control(event)
       report(
         new HeraldError(
           'OVER_CAPACITY',
-          `${href}: the server is at its connection limit; retrying in ${String(retryMs)} ms`,
+          `${href}: the server is at its connection limit; retrying in ${String(wait)} ms`,
         ),
       )
     })
     on('open', () => {
       if (state === 'closed') return
-      active = true
+      touch()
       setState('open')
       openHooks.call(hookFailed)
     })
     on('error', (event) => {
       if (state === 'closed') return
       if (current.readyState !== CLOSED) {
+        // The EventSource reconnects by itself after `retry`: give it that long before watching.
+        lastActivity = Date.now()
+        allowance = retryMs
         const { message: reason } = event as Event & { message?: string }
         report(new HeraldError('CONNECTION_LOST', `${href}: ${reason ?? 'the connection dropped'}; reconnecting`))
         setState('reconnecting')
@@ -178,6 +217,7 @@ export function createClient<TEvents extends AnyEvents>(
 
   function shutDown() {
     clearInterval(watchdog)
+    clearTimeout(stallTimer)
     source.close()
     setState('closed')
     closeHooks.call(hookFailed)
@@ -223,7 +263,13 @@ export function createClient<TEvents extends AnyEvents>(
   return client
 }
 
-function openEventSource(url: string, options: ClientOptions, lastEventId: string): EventSourceLike {
+function openEventSource(
+  url: string,
+  options: ClientOptions,
+  lastEventId: string,
+  retryMs: number,
+  onParseError: (message: string) => void,
+): EventSourceLike {
   const init = { withCredentials: options.withCredentials ?? false }
   const wantsFetch = options.headers !== undefined || options.fetch !== undefined
   if (options.EventSource !== undefined) {
@@ -240,6 +286,8 @@ function openEventSource(url: string, options: ClientOptions, lastEventId: strin
   return new HeraldEventSource(url, {
     ...init,
     lastEventId,
+    retryMs,
+    onParseError,
     ...(options.headers === undefined ? {} : { headers: options.headers }),
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
   })

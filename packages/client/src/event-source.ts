@@ -37,6 +37,8 @@ export interface HeraldEventSourceInit {
   maxLineLength?: number | undefined
   /** Most data one event may collect; see `SseParserOptions`. @default 4194304 */
   maxEventLength?: number | undefined
+  /** The reconnection time until the server sends `retry:`. @default 3000 */
+  retryMs?: number | undefined
   /**
    * The longest wait between reconnection attempts. Each attempt in a row that ends before any
    * event arrived doubles the wait (from the `retry:` time) up to this, so a server that accepts
@@ -120,6 +122,7 @@ export class HeraldEventSource extends EventTarget {
     this.#fetch = init.fetch ?? globalThis.fetch.bind(globalThis)
     this.#headers = init.headers
     this.#maxRetryMs = init.maxRetryMs ?? 30_000
+    this.#reconnectionTime = init.retryMs ?? 3000
     this.#parser = createSseParser({
       onEvent: (event) => this.#dispatchMessage(event),
       onRetry: (ms) => {
@@ -277,8 +280,10 @@ export class HeraldEventSource extends EventTarget {
 
   #dispatchMessage(event: SseEvent): void {
     if (this.#readyState !== OPEN) return
-    this.#failures = 0
     const { type, data, lastEventId } = event
+    // An event resets the backoff, but not Herald's opening or refusal blocks: a server that
+    // sends those and closes at once must still see the waits grow.
+    if (type !== 'herald:hello' && type !== 'herald:busy') this.#failures = 0
     this.dispatchEvent(new MessageEvent(type, { data, lastEventId, origin: this.#origin }))
   }
 

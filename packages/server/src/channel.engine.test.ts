@@ -27,6 +27,9 @@ it('merges live events that arrive during an asynchronous replay, without gaps o
         releaseReplay = () => resolve(replay)
       }),
     close: () => memory.close(),
+    get lastId() {
+      return memory.lastId
+    },
   }
   const channel = createChannel(events, { engine })
   const server = await serveChannel(channel)

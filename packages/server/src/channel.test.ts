@@ -37,7 +37,9 @@ describe('channel over Koa', () => {
     expect(stream.response.headers.get('cache-control')).toBe('no-cache, no-transform')
     expect(stream.response.headers.get('x-accel-buffering')).toBe('no')
     expect(stream.response.headers.get('connection')).toBe('keep-alive')
-    expect(stream.text()).toBe(': herald\nretry: 1234\nevent: herald:hello\ndata: {"heartbeatMs":15000}\n\n')
+    expect(stream.text()).toMatch(
+      /^: herald\nretry: 1234\nid: \d+-\d+\nevent: herald:hello\ndata: \{"heartbeatMs":15000,"retryMs":1234\}\n\n$/,
+    )
   })
 
   it('writes each emit to every stream with increasing ids', async () => {

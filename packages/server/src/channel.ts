@@ -36,10 +36,12 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
     clientKey: options.clientKey ?? ((req) => req.socket?.remoteAddress ?? ''),
   })
   const engine = options.engine ?? (createMemoryEngine({ historySize }) as unknown as ChannelEngine<TPublished>)
-  const prelude = formatPrelude(retryMs, heartbeatMs)
+  // A stream catching up with more events than the history holds can never catch up: cut it.
+  const maxQueuedEvents = Math.max(historySize, 1000) * 2
 
   const connections = new Set<Connection>()
   const frames = new WeakMap<StoredEvent, Buffer>()
+  let newest = engine.lastId
   let closed = false
 
   const frameOf = (event: StoredEvent): Buffer => {
@@ -51,12 +53,29 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
     return frame
   }
 
+  // A stream with more than maxBufferedBytes unsent is cut, but only if it is still over after
+  // the event loop had a turn to hand the bytes to the kernel: one burst larger than the bound
+  // does not cut readers that keep up.
+  const overflowing = new Set<Connection>()
+  const sweep = () => {
+    for (const connection of overflowing) {
+      if (connection.res.writableLength > maxBufferedBytes) connection.res.destroy()
+    }
+    overflowing.clear()
+  }
+  const send = (connection: Connection, frame: Buffer) => {
+    if (write(connection, frame) <= maxBufferedBytes || overflowing.has(connection)) return
+    if (overflowing.size === 0) setImmediate(sweep)
+    overflowing.add(connection)
+  }
+
   // The fan-out loop: one frame per event, the same Buffer written to every stream.
   const unsubscribe = engine.subscribe((event) => {
+    newest = event.id
     const frame = frameOf(event)
     for (const connection of connections) {
-      if (connection.pending === undefined) write(connection, frame)
-      else connection.pending.push(event)
+      if (connection.queue === undefined) send(connection, frame)
+      else connection.queue.push(event)
     }
   })
 
@@ -66,7 +85,7 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
       ? undefined
       : setInterval(() => {
           for (const connection of connections) {
-            if (connection.idle) write(connection, HEARTBEAT)
+            if (connection.idle) send(connection, HEARTBEAT)
             connection.idle = true
           }
         }, heartbeatMs).unref()
@@ -80,20 +99,41 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
     res.end(block)
   }
 
-  const finishReplay = (connection: Connection, from: string, replay: Replay) => {
+  // Catching up: write the queue while the socket takes it, wait for 'drain' when it doesn't,
+  // so a client far behind gets its whole replay without ever holding much in memory. Live
+  // events that arrive meanwhile join the queue; once it is empty the stream is live.
+  const pump = (connection: Connection) => {
+    const { res } = connection
+    const queue = connection.queue as StoredEvent[]
+    while (connection.sent < queue.length) {
+      if (res.destroyed) return
+      if (queue.length - connection.sent > maxQueuedEvents) {
+        res.destroy() // hopelessly behind; it resumes, or learns of the gap, when it reconnects
+        return
+      }
+      const event = queue[connection.sent] as StoredEvent
+      connection.sent += 1
+      if (write(connection, frameOf(event)) > maxBufferedBytes / 2) {
+        res.once('drain', () => pump(connection))
+        return
+      }
+    }
+    connection.queue = undefined
+    connection.sent = 0
+  }
+
+  const catchUp = (connection: Connection, from: string, replay: Replay, startId: EventId) => {
     if (connection.res.destroyed) return
-    let last: EventId | undefined
-    for (const event of replay.events) {
-      write(connection, frameOf(event))
-      last = event.id
+    const live = connection.queue ?? []
+    if (replay.gap) {
+      // The gap block moves the client to where this stream joined: every later event follows.
+      write(connection, formatControl('gap', { lastEventId: from.slice(0, 64) }, { id: startId }))
     }
-    if (replay.gap) write(connection, formatControl('gap', { lastEventId: from.slice(0, 64) }))
-    else last ??= from as EventId
-    // Live events that arrived during an asynchronous replay, minus those the replay already held.
-    for (const event of connection.pending ?? []) {
-      if (last === undefined || compareEventIds(event.id, last) > 0) write(connection, frameOf(event))
-    }
-    connection.pending = undefined
+    // An asynchronous replay may already hold some of the live events that came meanwhile.
+    const last = replay.events.at(-1)?.id ?? (replay.gap ? startId : (from as EventId))
+    connection.queue = [...replay.events, ...live.filter((event) => compareEventIds(event.id, last) > 0)]
+    connection.sent = 0
+    pump(connection)
   }
 
   return {
@@ -105,7 +145,11 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
       return closed
     },
     emit<TName extends EventName<TEvents>>(name: TName, ...args: [payload?: Payload<TEvents, TName>]) {
-      if (closed) throw new HeraldError('CHANNEL_CLOSED', `event '${name}': the channel is closed`, { event: name })
+      if (closed) {
+        throw new HeraldError('CHANNEL_CLOSED', `event '${String(name)}': the channel is closed`, {
+          event: String(name),
+        })
+      }
       const data = encodePayload(events, name, args[0] as Payload<TEvents, TName>)
       // A UTF-16 string of n units is at most 3n UTF-8 bytes: count bytes only when it may matter.
       if (data.length * 3 > maxEventBytes && Buffer.byteLength(data) > maxEventBytes) {
@@ -122,28 +166,31 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
       const key = admission.admit(req)
       if (key === undefined) {
         const wait = jitter(busyRetryMs)
-        return turnAway(res, formatControl('busy', { retryMs: wait }, wait))
+        return turnAway(res, formatControl('busy', { retryMs: wait }, { retryMs: wait }))
       }
-      const connection = openConnection(req, res, prelude, maxBufferedBytes)
+      const header = req.headers['last-event-id']
+      const raw = (Array.isArray(header) ? header[0] : header) ?? queryLastEventId(req.url)
+      const resuming = raw !== undefined && raw !== ''
+      const startId = newest
+      const connection = openConnection(req, res, formatPrelude(retryMs, heartbeatMs, resuming ? undefined : startId))
       connections.add(connection)
       res.once('close', () => {
         connections.delete(connection)
+        overflowing.delete(connection)
         admission.release(key)
       })
-      const header = req.headers['last-event-id']
-      const raw = (Array.isArray(header) ? header[0] : header) ?? queryLastEventId(req.url)
-      if (raw === undefined || raw === '') return
+      if (!resuming) return
       const from = parseEventId(raw)
-      if (from === undefined) return finishReplay(connection, raw, { events: [], gap: true })
-      connection.pending = []
+      if (from === undefined) return catchUp(connection, raw, { events: [], gap: true }, startId)
+      connection.queue = []
       const replay = engine.replay(from)
       if (replay instanceof Promise) {
         replay.then(
-          (result) => finishReplay(connection, from, result),
+          (result) => catchUp(connection, from, result, startId),
           () => res.destroy(), // the client reconnects and tries again
         )
       } else {
-        finishReplay(connection, from, replay)
+        catchUp(connection, from, replay, startId)
       }
     },
     async close() {

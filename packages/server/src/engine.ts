@@ -13,6 +13,11 @@ export interface ChannelEngine<TPublished extends EventId | Promise<EventId> = E
   subscribe(listener: (event: StoredEvent) => void): () => void
   /** The stored events after `lastId`, and whether any between were lost. */
   replay(lastId: EventId): Replay | Promise<Replay>
+  /**
+   * The newest id published, or before the first event an origin id that `replay` answers with
+   * every event since. A new stream starts from it, so it can resume even before its first event.
+   */
+  readonly lastId: EventId
   /** Releases the engine's resources; no event is delivered afterwards. */
   close(): void | Promise<void>
 }
@@ -27,12 +32,17 @@ export interface MemoryEngineOptions {
 
 /** The default engine: ids, history and fan-out in this process, all synchronous. */
 export function createMemoryEngine(options: MemoryEngineOptions = {}): ChannelEngine<EventId> {
-  const history = createHistory(options.historySize ?? 1000)
   const nextId = createIdGenerator(options.now)
+  let lastId = nextId() // the origin: taken from the same sequence, so older than any event
+  const history = createHistory(options.historySize ?? 1000, lastId)
   const listeners = new Set<(event: StoredEvent) => void>()
   return {
+    get lastId() {
+      return lastId
+    },
     publish(name, data) {
       const event: StoredEvent = { id: nextId(), name, data }
+      lastId = event.id
       history.push(event)
       for (const listener of listeners) listener(event)
       return event.id

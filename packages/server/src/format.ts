@@ -9,18 +9,31 @@ export function formatEvent(id: string, name: string, data: string): Buffer {
   return Buffer.from(`id: ${id}\nevent: ${name}\ndata: ${body}\n\n`)
 }
 
+/** Fields a control block may carry besides its event: a retry hint and the stream's position. */
+export interface ControlFields {
+  readonly retryMs?: number | undefined
+  readonly id?: string | undefined
+}
+
 /** A Herald control event; `data` is JSON-encoded, so it stays on one line. */
-export function formatControl(name: 'hello' | 'gap' | 'busy', data: Record<string, unknown>, retryMs?: number): Buffer {
+export function formatControl(
+  name: 'hello' | 'gap' | 'busy',
+  data: Record<string, unknown>,
+  { retryMs, id }: ControlFields = {},
+): Buffer {
   const retry = retryMs === undefined ? '' : `retry: ${retryMs}\n`
-  return Buffer.from(`${retry}event: herald:${name}\ndata: ${JSON.stringify(data)}\n\n`)
+  const position = id === undefined ? '' : `id: ${id}\n`
+  return Buffer.from(`${retry}${position}event: herald:${name}\ndata: ${JSON.stringify(data)}\n\n`)
 }
 
 /**
  * The block that opens every stream: a comment that flushes proxies, the retry hint, and a
- * `herald:hello` event that tells Herald's client the heartbeat interval to watch for.
+ * `herald:hello` event with the heartbeat interval for Herald's client to watch. A new stream's
+ * hello carries the channel's newest id, so a client cut before its first event still resumes
+ * from where it joined.
  */
-export function formatPrelude(retryMs: number, heartbeatMs: number): Buffer {
-  return Buffer.concat([Buffer.from(': herald\n'), formatControl('hello', { heartbeatMs }, retryMs)])
+export function formatPrelude(retryMs: number, heartbeatMs: number, id?: string): Buffer {
+  return Buffer.concat([Buffer.from(': herald\n'), formatControl('hello', { heartbeatMs, retryMs }, { retryMs, id })])
 }
 
 /** The keep-alive written to idle connections: an event, not a comment, so a page's script can see it. */

@@ -21,11 +21,15 @@ export interface History {
   readonly size: number
 }
 
-/** Creates a history that keeps the last `capacity` events (0 keeps none). */
-export function createHistory(capacity: number): History {
+/**
+ * Creates a history that keeps the last `capacity` events (0 keeps none). `origin`, an id older
+ * than any event, stands for "before the first event": resuming from it replays everything
+ * until the first event is evicted.
+ */
+export function createHistory(capacity: number, origin?: EventId): History {
   const ring: StoredEvent[] = []
   let start = 0 // index of the oldest event once the ring is full
-  let evicted: EventId | undefined // id of the newest event that fell out
+  let evicted: EventId | undefined = origin // id of the newest event that fell out
 
   const at = (index: number) => ring[(start + index) % ring.length] as StoredEvent
 

@@ -86,7 +86,9 @@ export async function openRaw(url: string, headers: Record<string, string> = {})
   }
 }
 
-/** The `id:` values in an SSE text, in order. */
+/** The `id:` values of the events in an SSE text, in order (Herald's own `herald:` blocks left out). */
 export function idsIn(text: string): string[] {
-  return [...text.matchAll(/^id: (.*)$/gm)].map((match) => match[1] as string)
+  return [...text.matchAll(/^id: (.*)\nevent: (.*)$/gm)]
+    .filter((match) => !(match[2] as string).startsWith('herald:'))
+    .map((match) => match[1] as string)
 }
