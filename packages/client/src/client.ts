@@ -50,7 +50,7 @@ export function createClient<TEvents extends AnyEvents>(
 
   let source: EventSourceLike
   // Dead-connection watchdog. The server's `herald:hello` gives its heartbeat interval; when
-  // nothing arrived for two intervals (plus the retry wait after a drop), the connection is
+  // nothing arrived for three intervals (plus the retry wait after a drop), the connection is
   // half-open: it is dropped and reopened from the last id. It keeps watching reconnection
   // attempts too, so one that is accepted but never answered is given up as well.
   let watchdog: ReturnType<typeof setInterval> | undefined
@@ -102,13 +102,14 @@ export function createClient<TEvents extends AnyEvents>(
 
   const stall = () => {
     source.close()
-    report(new HeraldError('CONNECTION_LOST', `${href}: nothing received for ${2 * heartbeatMs} ms; reconnecting`))
+    report(new HeraldError('CONNECTION_LOST', `${href}: nothing received for ${3 * heartbeatMs} ms; reconnecting`))
     setState('reconnecting')
-    const wait = stalls === 0 ? 0 : Math.min(4 * heartbeatMs * 2 ** stalls, 30_000)
-    stalls += 1
-    // The new attempt gets the same two intervals, counted from when it starts.
+    const wait = stalls === 0 ? 0 : Math.min(heartbeatMs * 2 ** stalls, 30_000)
+    // The new attempt's silence is counted from when it starts, and each attempt in a row gets
+    // longer for its answer: a slow link is given time instead of being cut again and again.
     lastActivity = Date.now() + wait
-    allowance = 0
+    allowance = Math.min(3 * heartbeatMs * 2 ** stalls, 30_000)
+    stalls += 1
     stallTimer = setTimeout(connect, wait)
   }
 
@@ -125,7 +126,8 @@ export function createClient<TEvents extends AnyEvents>(
     heartbeatMs = interval
     watchdog = setInterval(() => {
       if (progressed) stalls = 0
-      if (Date.now() - lastActivity > 2 * heartbeatMs + allowance) stall()
+      // The server pings a stream after a whole idle interval, so up to two may pass in silence.
+      if (Date.now() - lastActivity > 3 * heartbeatMs + allowance) stall()
     }, heartbeatMs)
     ;(watchdog as { unref?: () => void }).unref?.()
   }
@@ -188,8 +190,13 @@ export function createClient<TEvents extends AnyEvents>(
         // The EventSource reconnects by itself after `retry`: give it that long before watching.
         lastActivity = Date.now()
         allowance = retryMs
-        const { message: reason } = event as Event & { message?: string }
-        report(new HeraldError('CONNECTION_LOST', `${href}: ${reason ?? 'the connection dropped'}; reconnecting`))
+        const { message: reason, status } = event as Event & { message?: string; status?: number }
+        // A status while reconnecting is Herald's turn-away, seen by Herald's EventSource.
+        if (status === undefined) {
+          report(new HeraldError('CONNECTION_LOST', `${href}: ${reason ?? 'the connection dropped; reconnecting'}`))
+        } else {
+          report(new HeraldError('OVER_CAPACITY', `${href}: ${reason ?? 'the server is busy'}`, { status }))
+        }
         setState('reconnecting')
         return
       }

@@ -79,7 +79,9 @@ describe('HeraldEventSource: reconnection time', () => {
     expect(delay).toBeGreaterThanOrEqual(50)
     expect(delay).toBeLessThan(400)
     expect(second?.headers['last-event-id']).toBe('42')
-    expect(errors).toEqual([{ status: undefined, message: 'stream ended', readyState: HeraldEventSource.CONNECTING }])
+    expect(errors).toEqual([
+      { status: undefined, message: 'stream ended; retrying in 60 ms', readyState: HeraldEventSource.CONNECTING },
+    ])
   })
 
   it('ignores retry values that are not all ASCII digits or are absurd', async () => {
@@ -168,7 +170,10 @@ describe('HeraldEventSource: headers option', () => {
       },
     })
     await waitFor(() => events.length === 2)
-    expect(errors.map((e) => e.message)).toEqual(['stream ended', 'token service down'])
+    expect(errors.map((e) => e.message?.replace(/; retrying in \d+ ms$/, ''))).toEqual([
+      'stream ended',
+      'token service down',
+    ])
     expect(srv.hits('/token-fails').map((hit) => hit.headers.authorization)).toEqual(['Bearer 1', 'Bearer 3'])
   })
 })

@@ -51,7 +51,10 @@ export interface HeraldEventSourceInit {
 
 /** The `error` event, with what went wrong (a server's `event: error` message arrives as a `MessageEvent`). */
 export interface HeraldErrorEvent extends Event {
-  /** The HTTP status when the server answered but the stream was refused (204, 401, 500, 200 with the wrong type). */
+  /**
+   * The HTTP status when the server answered but the stream was refused: for good (204, 401, 500,
+   * 200 with the wrong type; `readyState` 2) or for now (Herald's turn-away, 200; `readyState` 0).
+   */
   readonly status?: number
   /** Why the connection failed or dropped, e.g. `HTTP 401 Unauthorized` or `stream ended`. */
   readonly message?: string
@@ -248,10 +251,16 @@ export class HeraldEventSource extends EventTarget {
         this.#fail(message, response.status)
         return
       }
-      this.#origin = new URL(response.url === '' ? this.url : response.url).origin
-      this.#readyState = OPEN
-      this.dispatchEvent(new Event('open'))
-      if (!current()) return
+      // Herald turns a request away (at a connection limit, or shutting down) with a 200 stream
+      // that holds only `retry:`, so that a native EventSource comes back; its Retry-After header
+      // lets this one read that retry without ever announcing the stream as open.
+      const refused = response.headers.has('retry-after')
+      if (!refused) {
+        this.#origin = new URL(response.url === '' ? this.url : response.url).origin
+        this.#readyState = OPEN
+        this.dispatchEvent(new Event('open'))
+        if (!current()) return
+      }
       // A fresh decoder per connection, in streaming mode: it strips this stream's BOM and keeps
       // a multibyte character split across chunks.
       const decoder = new TextDecoder('utf-8')
@@ -262,6 +271,7 @@ export class HeraldEventSource extends EventTarget {
         this.#parser.feed(decoder.decode(chunk.value, { stream: true }))
         if (!current()) return
       }
+      if (current() && refused) return this.#reestablish('the server turned the connection away', response.status)
       if (current()) this.#reestablish('stream ended')
     } catch (error) {
       if (current()) this.#reestablish(describe(error))
@@ -289,22 +299,20 @@ export class HeraldEventSource extends EventTarget {
 
   // "Reestablish the connection": error event with readyState CONNECTING, then a retry after the
   // reconnection time, unless a listener closed the source meanwhile.
-  #reestablish(message: string): void {
+  #reestablish(message: string, status?: number): void {
     this.#controller?.abort()
     this.#controller = undefined
     if (this.#readyState === CLOSED) return
     this.#readyState = CONNECTING
-    this.dispatchEvent(errorEvent(message, undefined))
-    if (this.#readyState !== CONNECTING) return
     const backoff = this.#reconnectionTime * 2 ** Math.min(this.#failures, 20)
+    const wait = Math.min(backoff, Math.max(this.#maxRetryMs, this.#reconnectionTime))
     this.#failures += 1
-    this.#timer = setTimeout(
-      () => {
-        this.#timer = undefined
-        if (this.#readyState === CONNECTING) void this.#connect()
-      },
-      Math.min(backoff, Math.max(this.#maxRetryMs, this.#reconnectionTime)),
-    )
+    this.dispatchEvent(errorEvent(`${message}; retrying in ${wait} ms`, status))
+    if (this.#readyState !== CONNECTING) return
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined
+      if (this.#readyState === CONNECTING) void this.#connect()
+    }, wait)
   }
 
   // "Fail the connection": closed for good. The abort releases a body the server left open.

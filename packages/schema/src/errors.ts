@@ -12,7 +12,7 @@ import type * as z4 from 'zod/v4/core'
  * - `CONNECTION_FAILED`: the stream was refused for good (HTTP status, content type); not retried.
  * - `CONNECTION_LOST`: the connection dropped or went silent; the client is reconnecting.
  * - `HISTORY_GAP`: the server no longer holds every event since the client's last id; refetch state.
- * - `OVER_CAPACITY`: the server is at its connection limit; the client retries later by itself.
+ * - `OVER_CAPACITY`: the server turned the client away (connection limit, shutdown); it retries later by itself.
  * - `EVENT_TOO_LARGE`: an emitted event is larger than the channel's `maxEventBytes`.
  */
 export type HeraldErrorCode =

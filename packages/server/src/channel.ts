@@ -90,11 +90,15 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
           }
         }, heartbeatMs).unref()
 
-  /** Answers with a stream that carries only `block` and ends: the client comes back after `retry:`. */
-  const turnAway = (res: ServerResponse, block: Buffer) => {
+  /**
+   * Answers with a stream that carries only `block` and ends: every EventSource comes back after
+   * its `retry:`. `Retry-After` lets Herald's own EventSource see the refusal before it opens.
+   */
+  const turnAway = (res: ServerResponse, block: Buffer, waitMs: number) => {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
+      'retry-after': String(Math.ceil(waitMs / 1000)),
     })
     res.end(block)
   }
@@ -162,11 +166,14 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
       return engine.publish(name, data)
     },
     handle(req: IncomingMessage, res: ServerResponse) {
-      if (closed) return turnAway(res, Buffer.from(`retry: ${jitter(retryMs)}\n\n`))
+      if (closed) {
+        const wait = jitter(retryMs)
+        return turnAway(res, Buffer.from(`retry: ${wait}\n\n`), wait)
+      }
       const key = admission.admit(req)
       if (key === undefined) {
         const wait = jitter(busyRetryMs)
-        return turnAway(res, formatControl('busy', { retryMs: wait }, { retryMs: wait }))
+        return turnAway(res, formatControl('busy', { retryMs: wait }, { retryMs: wait }), wait)
       }
       const header = req.headers['last-event-id']
       const raw = (Array.isArray(header) ? header[0] : header) ?? queryLastEventId(req.url)

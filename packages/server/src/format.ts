@@ -6,7 +6,12 @@
 export function formatEvent(id: string, name: string, data: string): Buffer {
   // JSON data never holds a raw line break, so the common case is a single data line.
   const body = data.includes('\n') ? data.split('\n').join('\ndata: ') : data
-  return Buffer.from(`id: ${id}\nevent: ${name}\ndata: ${body}\n\n`)
+  const text = `id: ${id}\nevent: ${name}\ndata: ${body}\n\n`
+  // Not Buffer.from: a small one is a slice of Node's shared 8 KiB pool, and the history would
+  // keep a whole pool block alive for each event it holds.
+  const frame = Buffer.allocUnsafeSlow(Buffer.byteLength(text))
+  frame.write(text)
+  return frame
 }
 
 /** Fields a control block may carry besides its event: a retry hint and the stream's position. */
