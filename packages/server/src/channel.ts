@@ -4,7 +4,7 @@ import { createAdmission } from './admission.ts'
 import { type Connection, openConnection, write } from './connection.ts'
 import { type ChannelEngine, createMemoryEngine } from './engine.ts'
 import { compareEventIds, type EventId, parseEventId } from './event-id.ts'
-import { formatControl, formatEvent, formatPrelude, HEARTBEAT, jitter } from './format.ts'
+import { formatControl, formatEvent, formatPrelude, HEARTBEAT, jitter, toFrame } from './format.ts'
 import type { Replay, StoredEvent } from './history.ts'
 import { wholeNumberOption } from './options.ts'
 import type { Channel, ChannelOptions } from './types.ts'
@@ -44,10 +44,12 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
   let newest = engine.lastId
   let closed = false
 
+  const textOf = (event: StoredEvent): string => formatEvent(event.id, event.name, event.data)
+  // A single event's frame is kept with the event, for the replays that will write it again.
   const frameOf = (event: StoredEvent): Buffer => {
     let frame = frames.get(event)
     if (frame === undefined) {
-      frame = formatEvent(event.id, event.name, event.data)
+      frame = toFrame(textOf(event))
       frames.set(event, frame)
     }
     return frame
@@ -69,14 +71,24 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
     overflowing.add(connection)
   }
 
-  // The fan-out loop: one frame per event, the same Buffer written to every stream.
-  const unsubscribe = engine.subscribe((event) => {
-    newest = event.id
-    const frame = frameOf(event)
+  // The fan-out. Events emitted in one tick are coalesced: they are encoded once into one
+  // Buffer, written with one write per stream at the end of the tick (a microtask, so no latency
+  // is added). Streams still catching up get the events themselves, in their queue.
+  let batch: StoredEvent[] = []
+  const flush = () => {
+    const events = batch
+    if (events.length === 0) return
+    batch = []
+    newest = (events[events.length - 1] as StoredEvent).id
+    const frame = events.length === 1 ? frameOf(events[0] as StoredEvent) : Buffer.from(events.map(textOf).join(''))
     for (const connection of connections) {
       if (connection.queue === undefined) send(connection, frame)
-      else connection.queue.push(event)
+      else connection.queue.push(...events)
     }
+  }
+  const unsubscribe = engine.subscribe((event) => {
+    if (batch.length === 0) queueMicrotask(flush)
+    batch.push(event)
   })
 
   // One timer for every stream: a connection that got nothing since the last tick gets a ping.
@@ -178,6 +190,7 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
       const header = req.headers['last-event-id']
       const raw = (Array.isArray(header) ? header[0] : header) ?? queryLastEventId(req.url)
       const resuming = raw !== undefined && raw !== ''
+      flush() // so the stream joins after every event already sent to the others
       const startId = newest
       const connection = openConnection(req, res, formatPrelude(retryMs, heartbeatMs, resuming ? undefined : startId))
       connections.add(connection)
@@ -203,6 +216,7 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
     async close() {
       if (closed) return
       closed = true
+      flush()
       clearInterval(heartbeat)
       unsubscribe()
       // Spread the reconnections of every client over [retryMs, 2·retryMs).

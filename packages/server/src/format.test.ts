@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatControl, formatEvent, formatPrelude, HEARTBEAT, jitter } from './format.ts'
+import { formatControl, formatEvent, formatPrelude, HEARTBEAT, jitter, toFrame } from './format.ts'
 
 describe('SSE framing', () => {
   it('writes id, event and one data line for JSON', () => {
@@ -10,10 +10,11 @@ describe('SSE framing', () => {
     expect(formatEvent('1-1', 'note', 'a\n\nb').toString()).toBe('id: 1-1\nevent: note\ndata: a\ndata: \ndata: b\n\n')
   })
 
-  it('writes UTF-8 bytes', () => {
-    const frame = formatEvent('1-2', 'name', '"年龄 €"')
-    expect(frame.toString('utf8')).toContain('年龄 €')
+  it('keeps frames as UTF-8 bytes of their own, outside the shared pool', () => {
+    const frame = toFrame(formatEvent('1-2', 'name', '"年龄 €"'))
+    expect(frame.toString('utf8')).toBe('id: 1-2\nevent: name\ndata: "年龄 €"\n\n')
     expect(frame.length).toBe(Buffer.byteLength('id: 1-2\nevent: name\ndata: "年龄 €"\n\n'))
+    expect(frame.buffer.byteLength).toBe(frame.length)
   })
 
   it('opens with a comment, the retry hint and the heartbeat interval; heartbeats are id-less events', () => {

@@ -3,12 +3,17 @@
 // live in the `herald:` namespace, which `defineEvents` keeps user events out of.
 
 /** One event block: `id:`, `event:`, then one `data:` line per line of `data`. */
-export function formatEvent(id: string, name: string, data: string): Buffer {
+export function formatEvent(id: string, name: string, data: string): string {
   // JSON data never holds a raw line break, so the common case is a single data line.
   const body = data.includes('\n') ? data.split('\n').join('\ndata: ') : data
-  const text = `id: ${id}\nevent: ${name}\ndata: ${body}\n\n`
-  // Not Buffer.from: a small one is a slice of Node's shared 8 KiB pool, and the history would
-  // keep a whole pool block alive for each event it holds.
+  return `id: ${id}\nevent: ${name}\ndata: ${body}\n\n`
+}
+
+/**
+ * The bytes of a block kept for later (history replays). Not Buffer.from: a small one is a slice
+ * of Node's shared 8 KiB pool, and the history would keep a whole pool block alive for each event.
+ */
+export function toFrame(text: string): Buffer {
   const frame = Buffer.allocUnsafeSlow(Buffer.byteLength(text))
   frame.write(text)
   return frame
