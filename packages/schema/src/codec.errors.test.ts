@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as z from 'zod'
 import { decodePayload, defineEvents, encodePayload, HeraldError, isHeraldError } from './index.ts'
-
-/** Runs `fn` and returns the HeraldError it throws; fails the test if it throws nothing or something else. */
-function heraldError(fn: () => unknown): HeraldError {
-  try {
-    fn()
-  } catch (error) {
-    if (isHeraldError(error)) return error
-    throw error
-  }
-  throw new Error('expected a HeraldError, but nothing was thrown')
-}
+import { heraldError } from './test-errors.ts'
 
 const events = defineEvents({
   age: z.number(),

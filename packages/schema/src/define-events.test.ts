@@ -1,25 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as z from 'zod'
-import {
-  assertEventName,
-  defineEvents,
-  eventNameProblem,
-  type HeraldError,
-  isHeraldError,
-  MAX_EVENT_NAME_LENGTH,
-  text,
-} from './index.ts'
-
-/** Runs `fn` and returns the HeraldError it throws; fails the test if it throws nothing or something else. */
-function heraldError(fn: () => unknown): HeraldError {
-  try {
-    fn()
-  } catch (error) {
-    if (isHeraldError(error)) return error
-    throw error
-  }
-  throw new Error('expected a HeraldError, but nothing was thrown')
-}
+import { assertEventName, defineEvents, eventNameProblem, MAX_EVENT_NAME_LENGTH, text } from './index.ts'
+import { heraldError } from './test-errors.ts'
 
 describe('defineEvents names', () => {
   const rejected: [label: string, name: string][] = [
