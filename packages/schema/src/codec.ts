@@ -1,6 +1,6 @@
 import * as z4 from 'zod/v4/core'
 import { describeIssues, HeraldError } from './errors.ts'
-import { jsonReplacer, needsRevive, revive } from './revive.ts'
+import { isSymmetric, jsonReplacer, needsReplacer, needsRevive, revive } from './revive.ts'
 import type { AnyEvents, EventName, EventSpec, Payload } from './types.ts'
 
 function specOf(events: AnyEvents, name: string): EventSpec {
@@ -40,7 +40,10 @@ export function encodePayload<TEvents extends AnyEvents, TName extends EventName
   const spec = specOf(events, name)
   let wire: unknown
   try {
-    const result = z4.safeEncode(spec.schema, payload as never)
+    // Most schemas have no transform: parsing validates as encoding would, at a tenth of the cost.
+    const result = isSymmetric(spec.schema)
+      ? z4.safeParse(spec.schema, payload)
+      : z4.safeEncode(spec.schema, payload as never)
     if (!result.success) throw result.error
     wire = result.data
   } catch (error) {
@@ -50,7 +53,8 @@ export function encodePayload<TEvents extends AnyEvents, TName extends EventName
   if (wire === undefined) return ''
   let json: string | undefined
   try {
-    json = JSON.stringify(wire, jsonReplacer)
+    // A replacer takes JSON.stringify off its fast path: pass one only when the schema needs it.
+    json = JSON.stringify(wire, needsReplacer(spec.schema) ? jsonReplacer : undefined)
   } catch (error) {
     throw schemaError('INVALID_PAYLOAD', name, error)
   }

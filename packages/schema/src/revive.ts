@@ -5,8 +5,6 @@ import type * as z4 from 'zod/v4/core'
 // turns those back into the types the schema's input side expects, so plain `z.date()` or
 // `z.bigint()` fields round-trip. It never validates: the schema does that right after.
 
-const needsCache = new WeakMap<z4.$ZodType, boolean>()
-
 type Def = z4.$ZodTypeDef & Record<string, unknown>
 
 function defOf(schema: z4.$ZodType): Def {
@@ -45,24 +43,56 @@ function optional(schema: unknown): z4.$ZodType[] {
   return schema === undefined ? [] : [schema as z4.$ZodType]
 }
 
-/** True when values of `schema` may hold a Date, bigint, Map or Set that JSON flattens. */
-export function needsRevive(schema: z4.$ZodType): boolean {
-  return needs(schema, new Set())
-}
-
-function needs(schema: z4.$ZodType, visiting: Set<z4.$ZodType>): boolean {
-  const cached = needsCache.get(schema)
+/**
+ * True when some schema inside `schema` (itself included) passes `test`; answers are cached per
+ * schema in `cache`, which each question keeps for itself.
+ */
+function anyInside(
+  schema: z4.$ZodType,
+  test: (type: string) => boolean,
+  cache: WeakMap<z4.$ZodType, boolean>,
+  visiting = new Set<z4.$ZodType>(),
+): boolean {
+  const cached = cache.get(schema)
   if (cached !== undefined) return cached
   // A schema met again while walking it (recursion) adds nothing new: answer false for now,
   // and cache only answers that don't rest on such a provisional false.
   if (visiting.has(schema)) return false
   visiting.add(schema)
   const def = defOf(schema)
-  const result =
-    ['date', 'bigint', 'map', 'set'].includes(def.type) || children(def).some((child) => needs(child, visiting))
+  const result = test(def.type) || children(def).some((child) => anyInside(child, test, cache, visiting))
   visiting.delete(schema)
-  if (result || visiting.size === 0) needsCache.set(schema, result)
+  if (result || visiting.size === 0) cache.set(schema, result)
   return result
+}
+
+const reviveCache = new WeakMap<z4.$ZodType, boolean>()
+const flattened = new Set(['date', 'bigint', 'map', 'set'])
+
+/** True when values of `schema` may hold a Date, bigint, Map or Set that JSON flattens. */
+export function needsRevive(schema: z4.$ZodType): boolean {
+  return anyInside(schema, (type) => flattened.has(type), reviveCache)
+}
+
+const replacerCache = new WeakMap<z4.$ZodType, boolean>()
+const unstringifiable = new Set(['bigint', 'map', 'set', 'any', 'unknown', 'custom'])
+
+/** True when a value of `schema` may hold something plain `JSON.stringify` would lose or reject. */
+export function needsReplacer(schema: z4.$ZodType): boolean {
+  return anyInside(schema, (type) => unstringifiable.has(type), replacerCache)
+}
+
+const symmetricCache = new WeakMap<z4.$ZodType, boolean>()
+// Schemas whose encode direction is their parse direction: no transforms, codecs or defaults.
+const symmetric = new Set([
+  ...['string', 'number', 'boolean', 'bigint', 'date', 'null', 'undefined', 'void', 'literal', 'enum'],
+  ...['any', 'unknown', 'object', 'array', 'tuple', 'record', 'union', 'intersection', 'optional'],
+  ...['nullable', 'map', 'set', 'lazy', 'template_literal'],
+])
+
+/** True when `schema` holds no transform, codec, default or catch, so parsing validates as encoding would. */
+export function isSymmetric(schema: z4.$ZodType): boolean {
+  return !anyInside(schema, (type) => !symmetric.has(type), symmetricCache)
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
