@@ -66,7 +66,9 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
     overflowing.clear()
   }
   const send = (connection: Connection, frame: Buffer) => {
-    if (write(connection, frame) <= maxBufferedBytes || overflowing.has(connection)) return
+    // The hot path: a socket that takes the bytes needs no further look.
+    if (write(connection, frame) || overflowing.has(connection)) return
+    if (connection.res.writableLength <= maxBufferedBytes) return
     if (overflowing.size === 0) setImmediate(sweep)
     overflowing.add(connection)
   }
@@ -129,7 +131,7 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
       }
       const event = queue[connection.sent] as StoredEvent
       connection.sent += 1
-      if (write(connection, frameOf(event)) > maxBufferedBytes / 2) {
+      if (!write(connection, frameOf(event)) && res.writableLength > maxBufferedBytes / 2) {
         res.once('drain', () => pump(connection))
         return
       }

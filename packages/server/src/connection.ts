@@ -25,11 +25,10 @@ export function openConnection(req: IncomingMessage, res: ServerResponse, prelud
   return { res, queue: undefined, sent: 0, idle: false }
 }
 
-/** Writes one encoded block; returns the bytes now waiting in memory to be sent. */
-export function write(connection: Connection, frame: Buffer): number {
+/** Writes one encoded block; false when the socket did not take it all (see `res.write`). */
+export function write(connection: Connection, frame: Buffer): boolean {
   const { res } = connection
-  if (res.destroyed) return 0
+  if (res.destroyed) return true
   connection.idle = false
-  res.write(frame)
-  return res.writableLength
+  return res.write(frame)
 }
