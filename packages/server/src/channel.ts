@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type AnyEvents, type EventName, encodePayload, HeraldError, type Payload } from '@herald/schema'
 import { createAdmission } from './admission.ts'
-import { type Connection, openConnection, write } from './connection.ts'
+import { type Connection, openConnection, toChunk, write } from './connection.ts'
 import { type ChannelEngine, createMemoryEngine } from './engine.ts'
 import { compareEventIds, type EventId, parseEventId } from './event-id.ts'
 import { formatControl, formatEvent, formatPrelude, HEARTBEAT, jitter, toFrame } from './format.ts'
@@ -39,6 +39,7 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
   // A stream catching up with more events than the history holds can never catch up: cut it.
   const maxQueuedEvents = Math.max(historySize, 1000) * 2
 
+  const HEARTBEAT_CHUNK = toChunk(HEARTBEAT)
   const connections = new Set<Connection>()
   const frames = new WeakMap<StoredEvent, Buffer>()
   let newest = engine.lastId
@@ -65,9 +66,9 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
     }
     overflowing.clear()
   }
-  const send = (connection: Connection, frame: Buffer) => {
+  const send = (connection: Connection, frame: Buffer, chunk?: Buffer) => {
     // The hot path: a socket that takes the bytes needs no further look.
-    if (write(connection, frame) || overflowing.has(connection)) return
+    if (write(connection, frame, chunk) || overflowing.has(connection)) return
     if (connection.res.writableLength <= maxBufferedBytes) return
     if (overflowing.size === 0) setImmediate(sweep)
     overflowing.add(connection)
@@ -83,8 +84,9 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
     batch = []
     newest = (events[events.length - 1] as StoredEvent).id
     const frame = events.length === 1 ? frameOf(events[0] as StoredEvent) : Buffer.from(events.map(textOf).join(''))
+    const chunk = toChunk(frame)
     for (const connection of connections) {
-      if (connection.queue === undefined) send(connection, frame)
+      if (connection.queue === undefined) send(connection, frame, chunk)
       else connection.queue.push(...events)
     }
   }
@@ -99,7 +101,7 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
       ? undefined
       : setInterval(() => {
           for (const connection of connections) {
-            if (connection.idle) send(connection, HEARTBEAT)
+            if (connection.idle) send(connection, HEARTBEAT, HEARTBEAT_CHUNK)
             connection.idle = true
           }
         }, heartbeatMs).unref()

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import { SSE_HEADERS } from './headers.ts'
 import type { StoredEvent } from './history.ts'
 
@@ -14,6 +15,8 @@ export interface Connection {
   sent: number
   /** Nothing was written since the last heartbeat tick. */
   idle: boolean
+  /** The socket of an HTTP/1.1 chunked response, for live writes of ready-made chunks. */
+  readonly socket: Socket | undefined
 }
 
 /** Sends the headers and the opening block, and returns the connection. */
@@ -22,13 +25,26 @@ export function openConnection(req: IncomingMessage, res: ServerResponse, prelud
   req.socket?.setNoDelay(true)
   res.writeHead(200, req.httpVersionMajor === 1 ? { ...SSE_HEADERS, connection: 'keep-alive' } : SSE_HEADERS)
   res.write(prelude)
-  return { res, queue: undefined, sent: 0, idle: false }
+  // Once the head is out, a chunked HTTP/1.1 body is plain bytes on the socket: the live path
+  // writes chunks framed once per flush straight to it, skipping the per-write work of `res`.
+  const chunked = (res as { chunkedEncoding?: boolean }).chunkedEncoding === true && req.httpVersionMajor === 1
+  return { res, queue: undefined, sent: 0, idle: false, socket: chunked ? (res.socket ?? undefined) : undefined }
 }
 
-/** Writes one encoded block; false when the socket did not take it all (see `res.write`). */
-export function write(connection: Connection, frame: Buffer): boolean {
-  const { res } = connection
+const CRLF = Buffer.from('\r\n')
+
+/** `frame` as one HTTP/1.1 chunk: its size in hex, the bytes, CRLF. */
+export function toChunk(frame: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${frame.length.toString(16)}\r\n`), frame, CRLF])
+}
+
+/**
+ * Writes one encoded block, as the ready-made `chunk` when the connection takes raw chunks; false
+ * when the socket did not take it all (as `res.write`).
+ */
+export function write(connection: Connection, frame: Buffer, chunk?: Buffer): boolean {
+  const { res, socket } = connection
   if (res.destroyed) return true
   connection.idle = false
-  return res.write(frame)
+  return socket === undefined || chunk === undefined ? res.write(frame) : socket.write(chunk)
 }
