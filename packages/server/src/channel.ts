@@ -9,6 +9,9 @@ import type { Replay, StoredEvent } from './history.ts'
 import { wholeNumberOption } from './options.ts'
 import type { Channel, ChannelOptions } from './types.ts'
 
+// The keep-alive never changes: frame it as an HTTP/1.1 chunk once.
+const heartbeatChunk = toChunk(HEARTBEAT)
+
 /**
  * Creates a typed channel for the events of `events`. Emits are validated against their
  * schemas, encoded once, numbered, kept for replay and written to every open stream.
@@ -39,7 +42,6 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
   // A stream catching up with more events than the history holds can never catch up: cut it.
   const maxQueuedEvents = Math.max(historySize, 1000) * 2
 
-  const HEARTBEAT_CHUNK = toChunk(HEARTBEAT)
   const connections = new Set<Connection>()
   const frames = new WeakMap<StoredEvent, Buffer>()
   let newest = engine.lastId
@@ -101,7 +103,7 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
       ? undefined
       : setInterval(() => {
           for (const connection of connections) {
-            if (connection.idle) send(connection, HEARTBEAT, HEARTBEAT_CHUNK)
+            if (connection.idle) send(connection, HEARTBEAT, heartbeatChunk)
             connection.idle = true
           }
         }, heartbeatMs).unref()
