@@ -184,6 +184,9 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
       return engine.publish(name, data)
     },
     handle(req: IncomingMessage, res: ServerResponse) {
+      // A client that left while earlier middleware was busy: its 'close' has already gone by,
+      // so a connection opened now would never be released.
+      if (res.destroyed || res.socket?.writableEnded === true) return
       if (closed) {
         const wait = jitter(retryMs)
         return turnAway(res, Buffer.from(`retry: ${wait}\n\n`), wait)

@@ -44,7 +44,9 @@ export function toChunk(frame: Buffer): Buffer {
  */
 export function write(connection: Connection, frame: Buffer, chunk?: Buffer): boolean {
   const { res, socket } = connection
-  if (res.destroyed) return true
+  // A socket the client half-closed is ended by Node at once but closes a turn later: writing in
+  // between would raise ERR_STREAM_WRITE_AFTER_END. Its 'close' removes the connection.
+  if (res.destroyed || (socket ?? res.socket)?.writableEnded === true) return true
   connection.idle = false
   return socket === undefined || chunk === undefined ? res.write(frame) : socket.write(chunk)
 }
