@@ -1,6 +1,6 @@
 import type http from 'node:http'
 import { defineEvents, isHeraldError, text } from '@herald/schema'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import * as z from 'zod'
 import {
   type ClientOptions,
@@ -11,7 +11,7 @@ import {
   type HeraldEventSourceInit,
 } from './index.ts'
 import { cleanups } from './test-herald-server.ts'
-import { type RouteContext, type SseServer, send, sleep, sseHead, startSseServer } from './test-sse-server.ts'
+import { type RouteContext, send, sleep, sseHead, useSseServer } from './test-sse-server.ts'
 
 // Guarantee 6, client side: Herald's client against a hostile raw node:http server. Each attack
 // must end in a typed HeraldError (or be ignored, as the SSE spec says), with bounded memory,
@@ -24,13 +24,9 @@ interface TreeNode {
 const tree: z.ZodType<TreeNode> = z.lazy(() => z.object({ at: z.date(), kids: z.array(tree) }))
 const events = defineEvents({ name: z.string(), age: z.number(), note: text(z.string()), tree })
 
-let srv: SseServer
+const { srv } = useSseServer()
 const jobs = cleanups()
-beforeAll(async () => {
-  srv = await startSseServer()
-})
 afterEach(() => jobs.run())
-afterAll(() => srv.close())
 
 let paths = 0
 /** Serves `handler` at a fresh path; returns its URL and its request log. */

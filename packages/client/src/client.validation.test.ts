@@ -1,8 +1,8 @@
 import { defineEvents, text } from '@herald/schema'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import * as z from 'zod'
 import { type AnyEvents, createClient, type HeraldClient, type HeraldError } from './index.ts'
-import { type SseServer, send, sseHead, startSseServer } from './test-sse-server.ts'
+import { send, sseHead, useSseServer } from './test-sse-server.ts'
 
 // Client-side validation: a plain node:http server writes crafted SSE that no Herald channel
 // would send, and the client must reject it without losing the rest of the stream.
@@ -14,15 +14,11 @@ const events = defineEvents({
   user: z.object({ name: z.string(), age: z.number() }),
 })
 
-let srv: SseServer
+const { srv } = useSseServer()
 const clients: HeraldClient<AnyEvents>[] = []
-beforeAll(async () => {
-  srv = await startSseServer()
-})
 afterEach(() => {
   for (const client of clients.splice(0)) client.close()
 })
-afterAll(() => srv.close())
 
 /** Serves `blocks` at `path`, one write each, then keeps the stream open. */
 function serve(path: string, blocks: string[]): string {

@@ -1,16 +1,10 @@
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { HeraldEventSource } from './event-source.ts'
-import { end, type SseServer, send, sleep, sources, sseHead, startSseServer, waitFor } from './test-sse-server.ts'
+import { end, send, sleep, sseHead, useSseServer, waitFor } from './test-sse-server.ts'
 
-let srv: SseServer
-const { open, closeAll } = sources()
-beforeAll(async () => {
-  srv = await startSseServer()
-})
-afterEach(closeAll)
-afterAll(() => srv.close())
+const { srv, open } = useSseServer()
 
 const timeouts = (): number => process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length
 
@@ -76,7 +70,7 @@ describe('HeraldEventSource: close()', () => {
   })
 })
 
-// A child process that opens, closes and fails sources, then closes its server without
+// A child process that opens, closes and fails then closes its server without
 // closeAllConnections(): it exits on its own only if no timer or socket is left behind.
 const child = `
 import http from 'node:http'

@@ -1,15 +1,9 @@
 import type http from 'node:http'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { HeraldEventSource } from './event-source.ts'
-import { type SseServer, send, sleep, sources, sseHead, startSseServer, waitFor } from './test-sse-server.ts'
+import { send, sleep, sseHead, useSseServer, waitFor } from './test-sse-server.ts'
 
-let srv: SseServer
-const { open, closeAll } = sources()
-beforeAll(async () => {
-  srv = await startSseServer()
-})
-afterEach(closeAll)
-afterAll(() => srv.close())
+const { srv, open } = useSseServer()
 
 interface Refusal {
   readonly path: string
@@ -110,11 +104,7 @@ describe('HeraldEventSource: failing the connection', () => {
 })
 
 describe('HeraldEventSource: redirects', () => {
-  let other: SseServer
-  beforeAll(async () => {
-    other = await startSseServer()
-  })
-  afterAll(() => other.close())
+  const { srv: other } = useSseServer()
 
   it('drops Authorization and Cookie on a cross-origin redirect (CVE-2022-1650) and reports the final origin', async () => {
     const target = other.route('/target', async ({ res }) => {

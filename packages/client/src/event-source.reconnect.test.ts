@@ -1,14 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { HeraldEventSource } from './event-source.ts'
-import { end, type SseServer, send, sleep, sources, sseHead, startSseServer, waitFor } from './test-sse-server.ts'
+import { end, send, sleep, sseHead, startSseServer, useSseServer, waitFor } from './test-sse-server.ts'
 
-let srv: SseServer
-const { open, closeAll } = sources()
-beforeAll(async () => {
-  srv = await startSseServer()
-})
-afterEach(closeAll)
-afterAll(() => srv.close())
+const { srv, open } = useSseServer()
 
 /** A route whose first connection sends `first` (after a short retry) and ends; later ones send `rest`. */
 function twoConnections(path: string, first: string[], rest: string[] = ['data: later\n\n']): string {

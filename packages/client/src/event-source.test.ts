@@ -1,14 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { type EventSourceConstructor, type EventSourceLike, HeraldEventSource } from './event-source.ts'
-import { end, type SseServer, send, sleep, sources, sseHead, startSseServer, waitFor } from './test-sse-server.ts'
+import { end, send, sleep, sseHead, useSseServer, waitFor } from './test-sse-server.ts'
 
-let srv: SseServer
-const { open, closeAll } = sources()
-beforeAll(async () => {
-  srv = await startSseServer()
-})
-afterEach(closeAll)
-afterAll(() => srv.close())
+const { srv, open } = useSseServer()
 
 const pick = (events: { type: string; data: string; lastEventId: string }[]) =>
   events.map(({ type, data, lastEventId }) => ({ type, data, lastEventId }))

@@ -1,5 +1,6 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { afterAll, afterEach, beforeAll } from 'vitest'
 import { HeraldEventSource, type HeraldEventSourceInit } from './event-source.ts'
 
 /** Pause between raw writes, so each write reaches the client as its own chunk. */
@@ -109,30 +110,52 @@ export interface Recorded {
   readonly opens: number[]
 }
 
-/** Opens sources that record their events, and closes them all in `afterEach`. */
-export function sources(): {
-  open(url: string, init?: HeraldEventSourceInit, types?: string[]): Recorded
-  closeAll(): void
-} {
-  const opened: HeraldEventSource[] = []
-  return {
-    open(url, init, types = []) {
-      const es = new HeraldEventSource(url, init)
-      opened.push(es)
-      const recorded: Recorded = { es, events: [], errors: [], opens: [] }
-      for (const type of new Set(['message', ...types])) {
-        es.addEventListener(type, (e) => {
-          recorded.events.push({ type: e.type, data: e.data, lastEventId: e.lastEventId, origin: e.origin })
-        })
-      }
-      es.addEventListener('open', () => recorded.opens.push(performance.now()))
-      es.addEventListener('error', (e) => {
-        recorded.errors.push({ status: e.status, message: e.message, readyState: es.readyState })
-      })
-      return recorded
-    },
-    closeAll() {
-      for (const es of opened.splice(0)) es.close()
-    },
+/** Opens a source that records its events. */
+export type OpenSource = (url: string, init?: HeraldEventSourceInit, types?: string[]) => Recorded
+
+/**
+ * Sets up a test file: one server for the whole file (`srv`, usable inside tests), and `open`
+ * for sources that are all closed after each test.
+ */
+export function useSseServer(): { readonly srv: SseServer; readonly open: OpenSource } {
+  let started: SseServer | undefined
+  const current = (): SseServer => {
+    if (started === undefined) throw new Error('the test server starts in beforeAll: use it inside tests')
+    return started
   }
+  beforeAll(async () => {
+    started = await startSseServer()
+  })
+  afterAll(() => current().close())
+  const opened: HeraldEventSource[] = []
+  afterEach(() => {
+    for (const es of opened.splice(0)) es.close()
+  })
+  const srv: SseServer = {
+    get server() {
+      return current().server
+    },
+    get origin() {
+      return current().origin
+    },
+    route: (path, handler) => current().route(path, handler),
+    hits: (path) => current().hits(path),
+    close: () => current().close(),
+  }
+  const open: OpenSource = (url, init, types = []) => {
+    const es = new HeraldEventSource(url, init)
+    opened.push(es)
+    const recorded: Recorded = { es, events: [], errors: [], opens: [] }
+    for (const type of new Set(['message', ...types])) {
+      es.addEventListener(type, (e) => {
+        recorded.events.push({ type: e.type, data: e.data, lastEventId: e.lastEventId, origin: e.origin })
+      })
+    }
+    es.addEventListener('open', () => recorded.opens.push(performance.now()))
+    es.addEventListener('error', (e) => {
+      recorded.errors.push({ status: e.status, message: e.message, readyState: es.readyState })
+    })
+    return recorded
+  }
+  return { srv, open }
 }
