@@ -3,11 +3,12 @@ import { type AddressInfo, connect, type Socket } from 'node:net'
 import { defineEvents } from '@herald/schema'
 import Router from '@koa/router'
 import Koa from 'koa'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as z from 'zod'
 import { createChannel } from './channel.ts'
 import { sse } from './koa.ts'
 import { openRawSocket } from './test-raw-socket.ts'
+import { useCleanup } from './test-server.ts'
 import type { Channel } from './types.ts'
 
 // Clients that leave at awkward moments: half-way through Node closing their socket, or while
@@ -17,11 +18,7 @@ import type { Channel } from './types.ts'
 const events = defineEvents({ n: z.number() })
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-let cleanup: (() => unknown)[] = []
-afterEach(async () => {
-  for (const fn of cleanup.reverse()) await fn()
-  cleanup = []
-})
+const defer = useCleanup()
 
 /** A Koa app with the stream at `/events`, and at `/slow` behind middleware that waits 30 ms. */
 async function serve(channel: Channel<typeof events>) {
@@ -34,7 +31,7 @@ async function serve(channel: Channel<typeof events>) {
   app.use(router.routes())
   const server: Server = app.listen(0, '127.0.0.1')
   await new Promise((resolve) => server.once('listening', resolve))
-  cleanup.push(async () => {
+  defer(async () => {
     await channel.close()
     server.closeAllConnections()
     await new Promise((resolve) => server.close(resolve))
@@ -49,7 +46,7 @@ function request(port: number, path: string, thenEnd = false): Socket {
   const head = `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`
   if (thenEnd) socket.end(head)
   else socket.write(head)
-  cleanup.push(() => socket.destroy())
+  defer(() => socket.destroy())
   return socket
 }
 
@@ -60,7 +57,7 @@ describe('a client that leaves at an awkward moment', () => {
     const channel = createChannel(events, { heartbeatMs: 0 })
     const { server, errors, port } = await serve(channel)
     const bystander = openRawSocket(port)
-    cleanup.push(() => bystander.destroy())
+    defer(() => bystander.destroy())
     await bystander.until((stream) => stream.head.includes('herald:hello'))
     // Node ends a socket whose client sent a FIN at once, and closes it a turn later: the emit
     // below is flushed in between, while the stream is still in the channel.
@@ -85,7 +82,7 @@ describe('a client that leaves at an awkward moment', () => {
     expect(channel.size).toBe(0)
     // With maxConnections 1, a leaked slot would turn this client away.
     const next = openRawSocket(port)
-    cleanup.push(() => next.destroy())
+    defer(() => next.destroy())
     await next.until((stream) => stream.head.includes('herald:hello'))
     expect(next.head).not.toContain('herald:busy')
     channel.emit('n', 2)

@@ -1,18 +1,14 @@
 import { defineEvents } from '@herald/schema'
-import { afterEach, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import * as z from 'zod'
 import { createChannel } from './channel.ts'
 import { type ChannelEngine, createMemoryEngine } from './engine.ts'
 import type { EventId } from './event-id.ts'
 import type { Replay } from './history.ts'
-import { idsIn, openRaw, serveChannel } from './test-server.ts'
+import { idsIn, openRaw, serveChannel, useCleanup } from './test-server.ts'
 
 const events = defineEvents({ n: z.number() })
-let cleanup: (() => unknown)[] = []
-afterEach(async () => {
-  for (const fn of cleanup.reverse()) await fn()
-  cleanup = []
-})
+const defer = useCleanup()
 
 it('merges live events that arrive during an asynchronous replay, without gaps or duplicates', async () => {
   const memory = createMemoryEngine()
@@ -33,14 +29,14 @@ it('merges live events that arrive during an asynchronous replay, without gaps o
   }
   const channel = createChannel(events, { engine })
   const server = await serveChannel(channel)
-  cleanup.push(
+  defer(
     () => server.close(),
     () => channel.close(),
   )
 
   const ids = [await channel.emit('n', 0), await channel.emit('n', 1), await channel.emit('n', 2)]
   const stream = await openRaw(server.url, { 'last-event-id': ids[0] as string })
-  cleanup.push(() => stream.close())
+  defer(() => stream.close())
   await stream.waitFor('retry:')
   // While the replay is pending, live events 3 and 4 arrive; the replay itself holds 1 and 2.
   const live = [await channel.emit('n', 3), await channel.emit('n', 4)]

@@ -2,10 +2,10 @@ import http from 'node:http'
 import { createClient, type HeraldClient } from '@herald/client'
 import { type AnyEvents, defineEvents, type HeraldError, isHeraldError, text } from '@herald/schema'
 import fc from 'fast-check'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as z from 'zod'
 import { createChannel } from './channel.ts'
-import { idsIn, openRaw, type RawStream, serveChannel } from './test-server.ts'
+import { idsIn, openRaw, type RawStream, serveChannel, useCleanup } from './test-server.ts'
 import type { ChannelOptions } from './types.ts'
 
 // Guarantee 6, server side: hostile payloads, names and Last-Event-ID values over a real Koa
@@ -18,22 +18,18 @@ const events = defineEvents({
   n: z.number(),
 })
 
-let cleanup: (() => unknown)[] = []
-afterEach(async () => {
-  for (const fn of cleanup.reverse()) await fn()
-  cleanup = []
-})
+const defer = useCleanup()
 
 async function setup(options: ChannelOptions = {}) {
   const channel = createChannel(events, { heartbeatMs: 0, ...options })
   const server = await serveChannel(channel)
-  cleanup.push(
+  defer(
     () => server.close(),
     () => channel.close(),
   )
   const raw = async (headers?: Record<string, string>, url = server.url): Promise<RawStream> => {
     const stream = await openRaw(url, headers)
-    cleanup.push(() => stream.close())
+    defer(() => stream.close())
     await stream.waitFor('event: herald:hello')
     return stream
   }
@@ -43,7 +39,7 @@ async function setup(options: ChannelOptions = {}) {
 /** A Herald client that records every payload with its event name, and every error. */
 function listen<TEvents extends AnyEvents>(contract: TEvents, url: string) {
   const client: HeraldClient<TEvents> = createClient(contract, url)
-  cleanup.push(() => client.close())
+  defer(() => client.close())
   const received: [string, unknown][] = []
   const errors: HeraldError[] = []
   client.onError((error) => errors.push(error))
@@ -195,7 +191,7 @@ describe('property: any schema-valid payload arrives equal, in order', () => {
   it('through the real server and client, on one connection', async () => {
     const channel = createChannel(documents, { heartbeatMs: 0 })
     const server = await serveChannel(channel)
-    cleanup.push(
+    defer(
       () => server.close(),
       () => channel.close(),
     )
@@ -289,7 +285,7 @@ function get(url: string, headers: Record<string, string>) {
     })
     request.on('error', reject)
   })
-  cleanup.push(() => request?.destroy())
+  defer(() => request?.destroy())
   return {
     response,
     body: () => body,
@@ -372,7 +368,7 @@ describe('hostile Last-Event-ID values', () => {
     const { channel, server } = await setup()
     channel.emit('n', 1)
     const client = createClient(events, server.url, { lastEventId: '(1-0' })
-    cleanup.push(() => client.close())
+    defer(() => client.close())
     const errors: HeraldError[] = []
     const ns: number[] = []
     client.onError((error) => errors.push(error))
@@ -403,7 +399,7 @@ describe('request headers over the limit', () => {
     await expect.poll(() => received).toEqual([['n', 7]])
     expect(idsIn(await stream.waitFor('data: 7\n'))).toEqual([id])
     const again = await openRaw(server.url)
-    cleanup.push(() => again.close())
+    defer(() => again.close())
     expect(again.response.status).toBe(200)
   })
 })

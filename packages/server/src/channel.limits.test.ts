@@ -4,9 +4,9 @@ import { defineEvents, isHeraldError, text } from '@herald/schema'
 import { type ChannelOptions, createChannel, createMemoryEngine } from '@herald/server'
 import { sse } from '@herald/server/koa'
 import Koa from 'koa'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as z from 'zod'
-import { idsIn, openRaw, type RawStream } from './test-server.ts'
+import { idsIn, openRaw, type RawStream, useCleanup } from './test-server.ts'
 
 // Guarantee 4: over a connection limit a request gets a 200 stream holding a `herald:busy` event
 // and a `retry:` of busyRetryMs to 2·busyRetryMs, then the end, so a native EventSource (which
@@ -15,11 +15,7 @@ import { idsIn, openRaw, type RawStream } from './test-server.ts'
 
 const events = defineEvents({ name: z.string(), note: text(z.string()) })
 
-let cleanup: (() => unknown)[] = []
-afterEach(async () => {
-  for (const fn of cleanup.reverse()) await fn()
-  cleanup = []
-})
+const defer = useCleanup()
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -35,7 +31,7 @@ async function serve(options: ChannelOptions = {}) {
   })
   const server = app.listen(0, '127.0.0.1')
   await new Promise<void>((resolve) => server.once('listening', resolve))
-  cleanup.push(
+  defer(
     () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()
@@ -46,7 +42,7 @@ async function serve(options: ChannelOptions = {}) {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`
   const open = async (headers: Record<string, string> = {}): Promise<RawStream> => {
     const raw = await openRaw(url, headers)
-    cleanup.push(() => raw.close())
+    defer(() => raw.close())
     return raw
   }
   return { channel, url, requests, open }
@@ -134,7 +130,7 @@ describe('connection limits', () => {
     const holder = await open()
     await expectAdmitted(holder)
     const client = createClient(events, url) // Node 20 has no EventSource: HeraldEventSource
-    cleanup.push(() => client.close())
+    defer(() => client.close())
     const states = [client.state]
     const errors: HeraldError[] = []
     const names: string[] = []
@@ -182,7 +178,7 @@ describe('connection limits', () => {
     const { url, requests, open } = await serve({ maxConnections: 1, busyRetryMs: 100 })
     await expectAdmitted(await open())
     const client = createClient(events, url)
-    cleanup.push(() => client.close())
+    defer(() => client.close())
     const states = [client.state]
     let opens = 0
     client.onState((state) => states.push(state))
@@ -196,7 +192,7 @@ describe('connection limits', () => {
     const holder = await open()
     await expectAdmitted(holder)
     const source = new HeraldEventSource(url)
-    cleanup.push(() => source.close())
+    defer(() => source.close())
     const refusals: { wait: number; at: number; status: number | undefined }[] = []
     let opened = false
     let hello = false

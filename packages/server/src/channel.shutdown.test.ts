@@ -1,10 +1,11 @@
 import http from 'node:http'
 import { type ConnectionState, createClient } from '@herald/client'
 import { defineEvents } from '@herald/schema'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as z from 'zod'
 import { type ChannelProcess, type ProcessOptions, startChannelProcess } from './test-channel-child.ts'
 import { openRawSocket } from './test-raw-socket.ts'
+import { useCleanup } from './test-server.ts'
 
 // Guarantee 5: `channel.close()` ends every stream with a `retry:` and then `server.close()`
 // finishes at once, without closeAllConnections; nothing is left running in the process, and
@@ -14,17 +15,13 @@ import { openRawSocket } from './test-raw-socket.ts'
 const events = defineEvents({ blob: z.object({ seq: z.number().int(), pad: z.string() }) })
 const RETRY_MS = 2000
 
-let cleanup: (() => unknown)[] = []
-afterEach(async () => {
-  for (const fn of cleanup.reverse()) await fn()
-  cleanup = []
-})
+const defer = useCleanup()
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 async function start(options: ProcessOptions) {
   const server = await startChannelProcess(options)
-  cleanup.push(() => server.kill())
+  defer(() => server.kill())
   return server
 }
 
@@ -44,7 +41,7 @@ function httpStream(url: string, agent: http.Agent) {
       res.on('error', () => resolve())
     })
     req.on('error', () => resolve())
-    cleanup.push(() => req.destroy())
+    defer(() => req.destroy())
   })
   return stream
 }
@@ -57,11 +54,11 @@ describe('shutdown', () => {
     const server = await start({ channel: { retryMs: RETRY_MS, heartbeatMs: 1000 }, trackTimers: true })
     // Browsers keep connections alive; so does this agent, and so does fetch under Herald's client.
     const agent = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY })
-    cleanup.push(() => agent.destroy())
+    defer(() => agent.destroy())
     const raws = Array.from({ length: 150 }, () => httpStream(server.url, agent))
     const clients = Array.from({ length: 50 }, () => {
       const client = createClient(events, server.url)
-      cleanup.push(() => client.close())
+      defer(() => client.close())
       const states: ConnectionState[] = [client.state]
       client.onState((state) => states.push(state))
       return { client, states }

@@ -1,10 +1,10 @@
 import { defineEvents } from '@herald/schema'
 import { createChannel } from '@herald/server'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as z from 'zod'
 import { type ChannelProcess, startChannelProcess } from './test-channel-child.ts'
 import { openRawSocket, type RawSocketStream } from './test-raw-socket.ts'
-import { serveChannel } from './test-server.ts'
+import { serveChannel, useCleanup } from './test-server.ts'
 
 // Guarantee 3: a client that stops reading is cut once `maxBufferedBytes` (default 1 MiB) of its
 // stream waits in the server, so it can't grow the server's memory or slow anyone else down; it
@@ -21,21 +21,17 @@ const EVENTS = 3200
 const BYTES_PER_SECOND = 2_500_000
 const MiB = 2 ** 20
 
-let cleanup: (() => unknown)[] = []
-afterEach(async () => {
-  for (const fn of cleanup.reverse()) await fn()
-  cleanup = []
-})
+const defer = useCleanup()
 
 async function start(): Promise<ChannelProcess> {
   const server = await startChannelProcess() // maxBufferedBytes 1 MiB, historySize 1000: the defaults
-  cleanup.push(() => server.kill())
+  defer(() => server.kill())
   return server
 }
 
 function open(port: number, options: Parameters<typeof openRawSocket>[1] = {}): RawSocketStream {
   const stream = openRawSocket(port, options)
-  cleanup.push(() => stream.destroy())
+  defer(() => stream.destroy())
   return stream
 }
 
@@ -69,7 +65,7 @@ describe('a client that never reads', () => {
         () => {},
       )
     }, 50)
-    cleanup.push(() => clearInterval(watch))
+    defer(() => clearInterval(watch))
     const resuming = (async () => {
       await wasCut
       slow.resume()
@@ -162,7 +158,7 @@ describe('more than maxBufferedBytes at once', () => {
   async function serve() {
     const channel = createChannel(events, { heartbeatMs: 0 })
     const server = await serveChannel(channel)
-    cleanup.push(
+    defer(
       () => server.close(),
       () => channel.close(),
     )

@@ -1,27 +1,23 @@
 import { defineEvents, isHeraldError, text } from '@herald/schema'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as z from 'zod'
 import { createChannel } from './channel.ts'
-import { idsIn, openRaw, type RawStream, serveChannel, type TestServer } from './test-server.ts'
+import { idsIn, openRaw, type RawStream, serveChannel, type TestServer, useCleanup } from './test-server.ts'
 
 const events = defineEvents({ name: z.string(), age: z.number().int(), time: z.date(), note: text(z.string()) })
 
-let cleanup: (() => unknown)[] = []
-afterEach(async () => {
-  for (const fn of cleanup.reverse()) await fn()
-  cleanup = []
-})
+const defer = useCleanup()
 
 async function setup(options: Parameters<typeof createChannel>[1] = {}) {
   const channel = createChannel(events, options)
   const server: TestServer = await serveChannel(channel)
-  cleanup.push(
+  defer(
     () => server.close(),
     () => channel.close(),
   )
   const open = async (headers?: Record<string, string>): Promise<RawStream> => {
     const stream = await openRaw(server.url, headers)
-    cleanup.push(() => stream.close())
+    defer(() => stream.close())
     await stream.waitFor('retry:')
     return stream
   }
@@ -89,7 +85,7 @@ describe('channel over Koa', () => {
     const { channel, server } = await setup()
     const ids = [1, 2, 3].map((age) => channel.emit('age', age))
     const stream = await openRaw(`${server.url}?lastEventId=${ids[0]}`)
-    cleanup.push(() => stream.close())
+    defer(() => stream.close())
     const received = await stream.waitFor('data: 3\n')
     expect(idsIn(received)).toEqual([ids[1], ids[2]])
   })

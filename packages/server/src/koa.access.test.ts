@@ -6,10 +6,11 @@ import { defineEvents } from '@herald/schema'
 import cors from '@koa/cors'
 import Router from '@koa/router'
 import Koa, { type Middleware } from 'koa'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as z from 'zod'
 import { createChannel } from './channel.ts'
 import { sse } from './koa.ts'
+import { useCleanup } from './test-server.ts'
 import type { Channel } from './types.ts'
 
 // Guarantee 7: access control is Koa middleware placed before `sse(channel)`, so a refused
@@ -80,7 +81,7 @@ async function createApp(): Promise<App> {
 
   const server = app.listen(0, '127.0.0.1')
   await once(server, 'listening')
-  cleanup.push(async () => {
+  defer(async () => {
     await channel.close()
     for (const owned of userChannels.values()) await owned.close()
     server.closeAllConnections()
@@ -95,11 +96,7 @@ async function createApp(): Promise<App> {
   }
 }
 
-let cleanup: (() => unknown)[] = []
-afterEach(async () => {
-  for (const fn of cleanup.reverse()) await fn()
-  cleanup = []
-})
+const defer = useCleanup()
 
 interface Answer {
   readonly status: number
@@ -182,7 +179,7 @@ describe('access control by middleware order', () => {
         return { Authorization: 'Bearer token-alice' }
       },
     })
-    cleanup.push(() => client.close())
+    defer(() => client.close())
     const notes: string[] = []
     client.on('note', (note) => notes.push(note))
     await expect.poll(() => client.state).toBe('open')
@@ -198,7 +195,7 @@ describe('access control by middleware order', () => {
   it('without the headers option the client gets CONNECTION_FAILED 401 and stops for good', async () => {
     const { url, channel } = await createApp()
     const client = createClient(events, `${url}/events`)
-    cleanup.push(() => client.close())
+    defer(() => client.close())
     const errors: HeraldError[] = []
     const states = [client.state]
     client.onError((error) => errors.push(error))
@@ -213,7 +210,7 @@ describe('access control by middleware order', () => {
   it('a token revoked while connected: the reconnect is refused with 403 and the client stops', async () => {
     const { url, tokens, drop } = await createApp()
     const client = createClient(events, `${url}/events`, { headers: { Authorization: 'Bearer token-alice' } })
-    cleanup.push(() => client.close())
+    defer(() => client.close())
     const errors: HeraldError[] = []
     client.onError((error) => errors.push(error))
     await expect.poll(() => client.state).toBe('open')
@@ -302,7 +299,7 @@ describe('CORS with an origin allowlist and credentials (@koa/cors)', () => {
     })
     const server = app.listen(0, '127.0.0.1')
     await once(server, 'listening')
-    cleanup.push(() => new Promise((resolve) => server.close(resolve)))
+    defer(() => new Promise((resolve) => server.close(resolve)))
     const answer = await ask(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, {
       origin: 'https://evil.example',
     })

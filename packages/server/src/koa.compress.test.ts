@@ -8,10 +8,11 @@ import { defineEvents } from '@herald/schema'
 import Router from '@koa/router'
 import Koa from 'koa'
 import compress from 'koa-compress'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as z from 'zod'
 import { createChannel } from './channel.ts'
 import { sse } from './koa.ts'
+import { useCleanup } from './test-server.ts'
 import type { ChannelOptions } from './types.ts'
 
 // Guarantee 8: koa-compress mounted globally, in front of the router, with a client that accepts
@@ -22,11 +23,7 @@ import type { ChannelOptions } from './types.ts'
 const events = defineEvents({ n: z.number() })
 const LATENCY_MS = 50
 
-let cleanup: (() => unknown)[] = []
-afterEach(async () => {
-  for (const fn of cleanup.reverse()) await fn()
-  cleanup = []
-})
+const defer = useCleanup()
 
 async function setup(options: ChannelOptions = {}) {
   const channel = createChannel(events, { heartbeatMs: 0, ...options })
@@ -49,7 +46,7 @@ async function setup(options: ChannelOptions = {}) {
   app.use(router.routes())
   const server = app.listen(0, '127.0.0.1')
   await once(server, 'listening')
-  cleanup.push(async () => {
+  defer(async () => {
     await channel.close()
     for (const body of naive) body.end()
     server.closeAllConnections()
@@ -69,7 +66,7 @@ interface Chunk {
 function tap(url: string) {
   const chunks: Chunk[] = []
   const request = http.get(url, { headers: { 'accept-encoding': 'gzip, br' } })
-  cleanup.push(() => request.destroy())
+  defer(() => request.destroy())
   let head: http.IncomingMessage | undefined
   const response = new Promise<http.IncomingMessage>((resolve) => {
     request.once('response', (res: http.IncomingMessage) => {
@@ -154,7 +151,7 @@ describe('koa-compress in front of a Herald stream', () => {
   it("Herald's client (fetch asks for gzip, deflate, br) gets every event within 50 ms", async () => {
     const { channel, origin } = await setup()
     const client = createClient(events, `${origin}/events`)
-    cleanup.push(() => client.close())
+    defer(() => client.close())
     const arrivals: [number, number][] = []
     client.on('n', (n) => arrivals.push([n, performance.now()]))
     await expect.poll(() => client.state).toBe('open')

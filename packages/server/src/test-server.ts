@@ -3,8 +3,18 @@ import type { AddressInfo } from 'node:net'
 import type { AnyEvents } from '@herald/schema'
 import Router from '@koa/router'
 import Koa from 'koa'
+import { afterEach } from 'vitest'
 import { sse } from './koa.ts'
 import type { Channel } from './types.ts'
+
+/** Registers an `afterEach` that runs what was given to the returned `defer`, last first. */
+export function useCleanup(): (...fns: (() => unknown)[]) => void {
+  const fns: (() => unknown)[] = []
+  afterEach(async () => {
+    for (const fn of fns.splice(0).reverse()) await fn()
+  })
+  return (...more) => void fns.push(...more)
+}
 
 /** A listening Koa app serving `channel` at `/events`. */
 export interface TestServer {
