@@ -43,6 +43,18 @@ describe('HeraldEventSource: interface', () => {
     expect(seen).toEqual(['open true 1', `message hi ${srv.origin} true`])
   })
 
+  it("opens and dispatches a non-Herald stream that has a Retry-After header (only Herald-Refused means 'turned away')", async () => {
+    const url = srv.route('/retry-after', async ({ res }) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'retry-after': '120' })
+      await send(res, 'data: kept\n\n')
+    })
+    const { es, events, opens } = open(url)
+    await waitFor(() => events.length === 1)
+    expect(opens).toHaveLength(1)
+    expect(es.readyState).toBe(HeraldEventSource.OPEN)
+    expect(events.map((event) => event.data)).toEqual(['kept'])
+  })
+
   it('sends Accept, Cache-Control and, only when given, Last-Event-ID as UTF-8 bytes', async () => {
     const url = srv.route('/headers', ({ res }) => sseHead(res))
     open(url)

@@ -252,9 +252,9 @@ export class HeraldEventSource extends EventTarget {
         return
       }
       // Herald turns a request away (at a connection limit, or shutting down) with a 200 stream
-      // that holds only `retry:`, so that a native EventSource comes back; its Retry-After header
-      // lets this one read that retry without ever announcing the stream as open.
-      const refused = response.headers.has('retry-after')
+      // that holds only `retry:`, so that a native EventSource comes back; its Herald-Refused
+      // header lets this one read that retry without ever announcing the stream as open.
+      const refused = response.headers.has('herald-refused')
       if (!refused) {
         this.#origin = new URL(response.url === '' ? this.url : response.url).origin
         this.#readyState = OPEN

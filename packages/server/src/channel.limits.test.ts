@@ -52,6 +52,7 @@ async function serve(options: ChannelOptions = {}) {
 async function expectBusy(stream: RawStream, busyRetryMs: number): Promise<number> {
   expect(stream.response.status).toBe(200)
   expect(stream.response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
+  expect(stream.response.headers.get('herald-refused')).toBe('busy')
   await stream.ended
   const match = /^retry: (\d+)\nevent: herald:busy\ndata: \{"retryMs":(\d+)\}\n\n$/.exec(stream.text())
   expect(match, stream.text()).not.toBeNull()

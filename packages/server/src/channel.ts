@@ -110,13 +110,14 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
 
   /**
    * Answers with a stream that carries only `block` and ends: every EventSource comes back after
-   * its `retry:`. `Retry-After` lets Herald's own EventSource see the refusal before it opens.
+   * its `retry:`. `Herald-Refused` lets Herald's own EventSource see the refusal before it opens.
    */
-  const turnAway = (res: ServerResponse, block: Buffer, waitMs: number) => {
+  const turnAway = (res: ServerResponse, reason: 'busy' | 'closed', block: Buffer, waitMs: number) => {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
       'retry-after': String(Math.ceil(waitMs / 1000)),
+      'herald-refused': reason,
     })
     res.end(block)
   }
@@ -189,12 +190,12 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
       if (res.destroyed || res.socket?.writableEnded === true) return
       if (closed) {
         const wait = jitter(retryMs)
-        return turnAway(res, Buffer.from(`retry: ${wait}\n\n`), wait)
+        return turnAway(res, 'closed', Buffer.from(`retry: ${wait}\n\n`), wait)
       }
       const key = admission.admit(req)
       if (key === undefined) {
         const wait = jitter(busyRetryMs)
-        return turnAway(res, formatControl('busy', { retryMs: wait }, { retryMs: wait }), wait)
+        return turnAway(res, 'busy', formatControl('busy', { retryMs: wait }, { retryMs: wait }), wait)
       }
       const header = req.headers['last-event-id']
       const raw = (Array.isArray(header) ? header[0] : header) ?? queryLastEventId(req.url)
