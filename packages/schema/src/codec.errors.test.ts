@@ -76,6 +76,33 @@ describe('encodePayload errors', () => {
 })
 
 describe('decodePayload errors', () => {
+  it.each(['1', 'tomorrow', 'Tue Jan 02 2024', '2024-1-2', '2024-01-02T10'])(
+    'rejects %j for a z.date(): only ISO 8601 strings are revived, not whatever new Date() takes',
+    (text) => {
+      const error = heraldError(() => decodePayload(events, 'time', JSON.stringify(text)))
+      expect(error.code).toBe('DECODE_FAILED')
+      expect(error.message).toBe("event 'time': expected date, received string")
+    },
+  )
+
+  it.each(['2024-01-02', '2024-01-02T03:04Z', '2024-01-02T03:04:05+01:00', '+275760-09-13T00:00:00.000Z'])(
+    'revives the ISO 8601 form %j for a z.date()',
+    (text) => {
+      expect(decodePayload(events, 'time', JSON.stringify(text))).toEqual(new Date(text))
+    },
+  )
+
+  it('keeps a JSON `__proto__` key as data while reviving: it never becomes the prototype', () => {
+    const loose = defineEvents({ doc: z.looseObject({ at: z.date() }), strict: z.object({ at: z.date() }) })
+    const data = '{"at":"2024-01-02T03:04:05.000Z","__proto__":{"isAdmin":true}}'
+    const doc = decodePayload(loose, 'doc', data) as Record<string, unknown>
+    expect(Object.getPrototypeOf(doc)).toBe(Object.prototype)
+    expect(doc['isAdmin']).toBeUndefined()
+    const strict = decodePayload(loose, 'strict', data) as Record<string, unknown>
+    expect(Object.getPrototypeOf(strict)).toBe(Object.prototype)
+    expect(strict).toEqual({ at: new Date('2024-01-02T03:04:05.000Z') })
+  })
+
   it('rejects an unknown event name with UNKNOWN_EVENT', () => {
     const error = heraldError(() => decodePayload(events, 'agee' as never, '24'))
     expect(error.code).toBe('UNKNOWN_EVENT')

@@ -39,6 +39,12 @@ describe('defineEvents names', () => {
     expect(heraldError(() => defineEvents({ 'herald:gap': z.string() })).message).toBe(
       "event 'herald:gap': name uses the reserved prefix 'herald:'",
     )
+    // An EventSource fires these for its connection too: their listeners could not tell them apart.
+    for (const name of ['open', 'error']) {
+      expect(heraldError(() => defineEvents({ [name]: z.string() })).message).toBe(
+        `event '${name}': name is one of EventSource's own events, 'open' and 'error'`,
+      )
+    }
   })
 
   it('rejects a bad name even when other names are fine', () => {

@@ -9,8 +9,9 @@ export const MAX_EVENT_NAME_LENGTH = 128
 /**
  * Why `name` cannot be an SSE event name, or `undefined` when it can.
  * A name must survive the `event:` field untouched: no line breaks or NUL, no leading
- * space (the parser strips one) or colon (a comment), not empty, not absurdly long, and not in
- * Herald's reserved `herald:` namespace.
+ * space (the parser strips one) or colon (a comment), not empty, not absurdly long, not in
+ * Herald's reserved `herald:` namespace, and not `open` or `error`, which an EventSource
+ * also fires for its connection.
  */
 export function eventNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'is empty'
@@ -20,6 +21,7 @@ export function eventNameProblem(name: string): string | undefined {
   if (name !== name.trim()) return 'starts or ends with whitespace'
   if (/[\uD800-\uDFFF]/u.test(name)) return 'contains a lone surrogate'
   if (name.startsWith(RESERVED_PREFIX)) return `uses the reserved prefix '${RESERVED_PREFIX}'`
+  if (name === 'open' || name === 'error') return "is one of EventSource's own events, 'open' and 'error'"
   return undefined
 }
 

@@ -99,6 +99,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
+const ISO_DATE = /^(?:\d{4}|[+-]\d{6})-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})?)?$/
+
 /** Rebuilds the Dates, bigints, Maps and Sets in parsed JSON that `schema` expects. */
 export function revive(
   schema: z4.$ZodType,
@@ -110,7 +112,9 @@ export function revive(
   const walk = (child: z4.$ZodType, inner: unknown) => revive(child, inner, decodes)
   switch (def.type) {
     case 'date':
-      return typeof value === 'string' ? new Date(value) : value
+      // Only the ISO 8601 forms Date.prototype.toJSON writes (or a plain date): `new Date('1')`
+      // would make a date of anything.
+      return typeof value === 'string' && ISO_DATE.test(value) ? new Date(value) : value
     case 'bigint':
       return typeof value === 'string' && /^-?\d+$/.test(value) ? BigInt(value) : value
     case 'map': {
@@ -128,12 +132,13 @@ export function revive(
       if (!isRecord(value)) return value
       const shape = def['shape'] as Record<string, z4.$ZodType>
       const catchall = def['catchall'] as z4.$ZodType | undefined
-      const out: Record<string, unknown> = {}
-      for (const [key, inner] of Object.entries(value)) {
-        const child = Object.hasOwn(shape, key) ? shape[key] : catchall
-        out[key] = child === undefined ? inner : walk(child, inner)
-      }
-      return out
+      // fromEntries defines each key, so a JSON `__proto__` key stays data as JSON.parse left it.
+      return Object.fromEntries(
+        Object.entries(value).map(([key, inner]) => {
+          const child = Object.hasOwn(shape, key) ? shape[key] : catchall
+          return [key, child === undefined ? inner : walk(child, inner)]
+        }),
+      )
     }
     case 'array':
       return Array.isArray(value) ? value.map((item) => walk(def['element'] as z4.$ZodType, item)) : value
