@@ -323,6 +323,21 @@ describe('a server that closes at once, in a loop', () => {
     expect(errors.every((error) => error.code === 'CONNECTION_LOST')).toBe(true)
   })
 
+  it('accept, retry: 0, close: the doubling starts from 50 ms instead of staying at zero', async () => {
+    const { url, hits } = route(({ res }) => {
+      sseHead(res)
+      res.end('retry: 0\n\n')
+    })
+    track(url)
+    await sleep(1500)
+    // Without a floor: hundreds of requests. From 50 ms: 0, 0, 100, 300, 700, 1500.
+    expect(hits().length).toBeGreaterThanOrEqual(4)
+    expect(hits().length).toBeLessThanOrEqual(7)
+    const [first, ...rest] = gapsOf(hits())
+    expect(first).toBeLessThan(100)
+    expectDoubling(rest, 100)
+  })
+
   it("Herald's opening block, then close: still backs off", async () => {
     const { url, hits } = route(({ res }) => {
       sseHead(res)
@@ -331,6 +346,73 @@ describe('a server that closes at once, in a loop', () => {
     track(url)
     await sleep(1500)
     expect(hits().length).toBeLessThanOrEqual(10)
+  })
+})
+
+describe('messages named like the EventSource events', () => {
+  it("'open' and 'error' messages are UNKNOWN_EVENT: no false reconnect, and the stream goes on", async () => {
+    const { url, hits } = route(async ({ res }) => {
+      sseHead(res)
+      await send(res, 'id: 1\nevent: error\ndata: "x"\n\nid: 2\nevent: open\ndata: "y"\n\n')
+      await send(res, 'id: 3\nevent: name\ndata: "after"\n\n')
+    })
+    const { client, received, states, errors } = track(url)
+    let opens = 0
+    client.onOpen(() => opens++)
+    await expect.poll(() => received).toEqual([['name', 'after']])
+    expect(errors.map((error) => [error.code, error.event])).toEqual([
+      ['UNKNOWN_EVENT', 'error'],
+      ['UNKNOWN_EVENT', 'open'],
+    ])
+    expect(states).toEqual(['connecting', 'open'])
+    expect(opens).toBe(1)
+    expect(client.lastEventId).toBe('3')
+    expect(hits()).toHaveLength(1)
+  })
+})
+
+describe('close() from inside a hook', () => {
+  it('from onError on a dropped connection: the client stays closed and never reconnects', async () => {
+    const { url, hits } = route(async ({ res }) => {
+      sseHead(res)
+      await send(res, 'retry: 20\nevent: name\ndata: "once"\n\n')
+      res.destroy()
+    })
+    const { client, states, errors } = track(url)
+    client.onError(() => client.close())
+    await expect.poll(() => states.at(-1)).toBe('closed')
+    await sleep(200) // ten retry periods
+    expect(states).toEqual(['connecting', 'open', 'closed'])
+    expect(errors.map((error) => error.code)).toEqual(['CONNECTION_LOST'])
+    expect(hits()).toHaveLength(1)
+  })
+
+  it('from onError when the watchdog gives up on a silent stream: it stays closed', async () => {
+    const { url, hits } = route(async ({ res }) => {
+      sseHead(res)
+      await send(res, 'event: herald:hello\ndata: {"heartbeatMs":30,"retryMs":20}\n\n') // then silence
+    })
+    const { client, states, errors } = track(url)
+    client.onError(() => client.close())
+    await expect.poll(() => states.at(-1)).toBe('closed')
+    await sleep(300) // many watchdog periods
+    expect(states).toEqual(['connecting', 'open', 'closed'])
+    expect(errors.map((error) => error.code)).toEqual(['CONNECTION_LOST'])
+    expect(hits()).toHaveLength(1)
+  })
+
+  it('from onState when the stream opens: no onOpen hook runs after it', async () => {
+    const { url } = route(({ res }) => sseHead(res))
+    const { client, states } = track(url)
+    let opens = 0
+    client.onOpen(() => opens++)
+    client.onState((state) => {
+      if (state === 'open') client.close()
+    })
+    await expect.poll(() => states.at(-1)).toBe('closed')
+    await sleep(50)
+    expect(states).toEqual(['connecting', 'open', 'closed'])
+    expect(opens).toBe(0)
   })
 })
 

@@ -26,6 +26,24 @@ async function connect() {
 }
 
 describe('client.stream()', () => {
+  it('settles reads made before the last one settled, each with its own value, and all on close', async () => {
+    const { channel, client } = await connect()
+    const ages = client.stream('age')
+    const reads = [ages.next(), ages.next()]
+    channel.emit('age', 1)
+    channel.emit('age', 2)
+    expect(await Promise.all(reads)).toEqual([
+      { done: false, value: 1 },
+      { done: false, value: 2 },
+    ])
+    const pending = [ages.next(), ages.next()]
+    client.close()
+    expect(await Promise.all(pending)).toEqual([
+      { done: true, value: undefined },
+      { done: true, value: undefined },
+    ])
+  })
+
   it('yields decoded payloads in order to for-await, skipping invalid ones', async () => {
     const { channel, client, errors } = await connect()
     const ages: number[] = []

@@ -164,6 +164,37 @@ describe('createClient: listeners', () => {
     expect(errors[0]).toMatchObject({ code: 'LISTENER_FAILED', event: 'age', cause: boom })
   })
 
+  it('off() from a listener stops the listeners after it at once, as EventTarget does', async () => {
+    const { channel, client } = await connect()
+    const calls: string[] = []
+    const second = (age: number) => calls.push(`second ${age}`)
+    client.on('age', (age) => {
+      calls.push(`first ${age}`)
+      client.off('age', second)
+    })
+    client.on('age', second)
+    channel.emit('age', 1)
+    channel.emit('age', 2)
+    await expect.poll(() => calls).toEqual(['first 1', 'first 2'])
+  })
+
+  it('reports a listener that throws a value with no string form; the other listeners still run', async () => {
+    const { channel, client, errors } = await connect()
+    const unprintable: unknown = Object.create(null)
+    const received: number[] = []
+    client.on('age', () => {
+      throw unprintable
+    })
+    client.on('age', (age) => received.push(age))
+    channel.emit('age', 1)
+    channel.emit('age', 2)
+    await expect.poll(() => received).toEqual([1, 2])
+    expect(errors.map((error) => [error.code, error.message, error.cause === unprintable])).toEqual([
+      ['LISTENER_FAILED', "event 'age': a listener threw: a value with no string form", true],
+      ['LISTENER_FAILED', "event 'age': a listener threw: a value with no string form", true],
+    ])
+  })
+
   it('throws UNKNOWN_EVENT for a name outside the contract', async () => {
     const { client } = await connect()
     const unknown = 'agee' as 'age'

@@ -36,12 +36,14 @@ export function createClient<TEvents extends AnyEvents>(
     report(
       new HeraldError(
         'LISTENER_FAILED',
-        `${event === undefined ? 'a hook' : `event '${event}': a listener`} threw: ${String(error)}`,
+        `${event === undefined ? 'a hook' : `event '${event}': a listener`} threw: ${describeThrown(error)}`,
         { event, cause: error },
       ),
     )
   const hookFailed = failed(undefined)
 
+  // A function, not a test of `state` in place: any hook called in between may close the client.
+  const closed = () => state === 'closed'
   const setState = (next: ConnectionState) => {
     if (state === next) return
     state = next
@@ -103,7 +105,10 @@ export function createClient<TEvents extends AnyEvents>(
   const stall = () => {
     source.close()
     report(new HeraldError('CONNECTION_LOST', `${href}: nothing received for ${3 * heartbeatMs} ms; reconnecting`))
+    // A hook may have closed the client: then it stays closed.
+    if (closed()) return
     setState('reconnecting')
+    if (closed()) return
     const wait = stalls === 0 ? 0 : Math.min(heartbeatMs * 2 ** stalls, 30_000)
     // The new attempt's silence is counted from when it starts, and each attempt in a row gets
     // longer for its answer: a slow link is given time instead of being cut again and again.
@@ -144,16 +149,17 @@ export function createClient<TEvents extends AnyEvents>(
         if (source === current) fn(event)
       })
     for (const name of events.names) on(name, dispatch(name))
-    if (!events.specs.has('message')) {
-      // Events without an `event:` field arrive as 'message', which this contract doesn't declare.
-      on('message', (message) => {
-        lastEventId = (message as MessageEvent).lastEventId
-        report(new HeraldError('UNKNOWN_EVENT', `event 'message': not in the event map`, { event: 'message' }))
-      })
+    // A message the contract doesn't declare: one without an `event:` field ('message'), or one
+    // named like the EventSource's own `open` and `error` (names defineEvents refuses).
+    const undeclared = (message: MessageEvent) => {
+      lastEventId = message.lastEventId
+      report(new HeraldError('UNKNOWN_EVENT', `event '${message.type}': not in the event map`, { event: message.type }))
     }
+    if (!events.specs.has('message')) on('message', (message) => undeclared(message as MessageEvent))
     on('herald:hello', (event) => {
       const hello = control(event)
-      if (typeof hello['retryMs'] === 'number') retryMs = hello['retryMs']
+      // Used for the watchdog's allowance only; bounded like the heartbeat interval.
+      if (typeof hello['retryMs'] === 'number') retryMs = Math.min(Math.max(hello['retryMs'], 0), 600_000) || 0
       watch(hello['heartbeatMs'])
     })
     on('herald:ping', () => {
@@ -178,14 +184,16 @@ export function createClient<TEvents extends AnyEvents>(
         ),
       )
     })
-    on('open', () => {
+    on('open', (event) => {
       if (state === 'closed') return
+      if (event instanceof MessageEvent) return undeclared(event)
       touch()
       setState('open')
-      openHooks.call(hookFailed)
+      if (!closed()) openHooks.call(hookFailed)
     })
     on('error', (event) => {
       if (state === 'closed') return
+      if (event instanceof MessageEvent) return undeclared(event)
       if (current.readyState !== CLOSED) {
         // The EventSource reconnects by itself after `retry`: give it that long before watching.
         lastActivity = Date.now()
@@ -197,7 +205,7 @@ export function createClient<TEvents extends AnyEvents>(
         } else {
           report(new HeraldError('OVER_CAPACITY', `${href}: ${reason ?? 'the server is busy'}`, { status }))
         }
-        setState('reconnecting')
+        if (!closed()) setState('reconnecting')
         return
       }
       const status = (event as Event & { status?: number }).status
@@ -205,7 +213,7 @@ export function createClient<TEvents extends AnyEvents>(
         const reason = status === undefined ? 'the connection failed' : `HTTP ${status}`
         report(new HeraldError('CONNECTION_FAILED', `${href}: ${reason}; not retrying`, { status }))
       }
-      shutDown()
+      if (!closed()) shutDown()
     })
   }
   connect()
@@ -309,4 +317,13 @@ function withLastEventId(url: string, lastEventId: string): string {
   const parsed = new URL(url, (globalThis as { location?: { href: string } }).location?.href)
   parsed.searchParams.set('lastEventId', lastEventId)
   return parsed.href
+}
+
+/** What a listener threw, in words; never throws itself (`String(Object.create(null))` does). */
+function describeThrown(error: unknown): string {
+  try {
+    return String(error)
+  } catch {
+    return 'a value with no string form'
+  }
 }

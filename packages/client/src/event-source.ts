@@ -76,6 +76,8 @@ type Handlers = { [TType in keyof HeraldEventSourceEventMap]: Listener<HeraldEve
 const CONNECTING = 0
 const OPEN = 1
 const CLOSED = 2
+/** Where the doubling of waits starts when `retry:` is 0. */
+const MIN_BACKOFF_MS = 50
 
 /**
  * A WHATWG-exact `EventSource` on `fetch`, `ReadableStream`, `TextDecoder` and `EventTarget`, so it
@@ -304,7 +306,10 @@ export class HeraldEventSource extends EventTarget {
     this.#controller = undefined
     if (this.#readyState === CLOSED) return
     this.#readyState = CONNECTING
-    const backoff = this.#reconnectionTime * 2 ** Math.min(this.#failures, 20)
+    // The first retry waits the reconnection time; each failure in a row doubles it. Doubling
+    // zero stays zero: after `retry: 0` the doubling starts from MIN_BACKOFF_MS instead.
+    const base = this.#reconnectionTime > 0 || this.#failures === 0 ? this.#reconnectionTime : MIN_BACKOFF_MS
+    const backoff = base * 2 ** Math.min(this.#failures, 20)
     const wait = Math.min(backoff, Math.max(this.#maxRetryMs, this.#reconnectionTime))
     this.#failures += 1
     this.dispatchEvent(errorEvent(`${message}; retrying in ${wait} ms`, status))

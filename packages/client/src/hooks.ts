@@ -20,8 +20,10 @@ export function createHooks<TArgs extends unknown[]>(): Hooks<TArgs> {
       fns.delete(fn)
     },
     call(onThrow, ...args) {
-      // Iterate over a copy: a callback may add or remove callbacks.
+      // Iterate over a copy: a callback may add or remove callbacks. As with EventTarget, one
+      // added meanwhile waits for the next call, and one removed meanwhile is not called.
       for (const [fn, once] of [...fns]) {
+        if (!fns.has(fn)) continue
         if (once) fns.delete(fn)
         try {
           fn(...args)

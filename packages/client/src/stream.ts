@@ -11,7 +11,9 @@ export interface IteratorSource<T> {
  */
 export function createIterator<T>(source: IteratorSource<T>): AsyncIterableIterator<T> {
   const queue: T[] = []
-  let waiting: ((result: IteratorResult<T>) => void) | undefined
+  // The reads waiting for a value, oldest first (a caller may call next() again before the
+  // last one settled).
+  const waiting: ((result: IteratorResult<T>) => void)[] = []
   let ended = false // the source will send nothing more
   let finished = false // cleaned up; every later next() is done
 
@@ -22,21 +24,16 @@ export function createIterator<T>(source: IteratorSource<T>): AsyncIterableItera
       unsubscribe()
       stopOnEnd()
       source.signal?.removeEventListener('abort', onAbort)
-      waiting?.({ done: true, value: undefined })
-      waiting = undefined
+      for (const resolve of waiting.splice(0)) resolve({ done: true, value: undefined })
     }
     return { done: true, value: undefined }
   }
   const onAbort = () => finish()
 
   const unsubscribe = source.subscribe((value) => {
-    if (waiting === undefined) {
-      queue.push(value)
-    } else {
-      const resolve = waiting
-      waiting = undefined
-      resolve({ done: false, value })
-    }
+    const resolve = waiting.shift()
+    if (resolve === undefined) queue.push(value)
+    else resolve({ done: false, value })
   })
   const stopOnEnd = source.onEnd(() => {
     // Values already queued are still delivered; only then does the iterator end.
@@ -51,7 +48,7 @@ export function createIterator<T>(source: IteratorSource<T>): AsyncIterableItera
       if (queue.length > 0) return Promise.resolve({ done: false, value: queue.shift() as T })
       if (ended) return Promise.resolve(finish())
       return new Promise((resolve) => {
-        waiting = resolve
+        waiting.push(resolve)
       })
     },
     return() {
