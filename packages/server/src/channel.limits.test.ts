@@ -6,6 +6,7 @@ import { sse } from '@herald/server/koa'
 import Koa from 'koa'
 import { describe, expect, it } from 'vitest'
 import * as z from 'zod'
+import { openRawSocket } from './test-raw-socket.ts'
 import { idsIn, openRaw, type RawStream, useCleanup } from './test-server.ts'
 
 // Guarantee 4: over a connection limit a request gets a 200 stream holding a `herald:busy` event
@@ -273,5 +274,22 @@ describe('maxEventBytes', () => {
           `id: ${next(2)}\nevent: note\ndata: ${'é'.repeat(500)}\n\n`,
       )
     }
+  })
+
+  it('a resuming stream that stops reading mid-replay is cut once it falls maxQueuedEvents behind', async () => {
+    // historySize 100 makes the bound 2,000 queued events; 100 × 200 KiB of history is more than
+    // the socket buffers take, so the replay waits for a 'drain' that never comes.
+    const { channel, url } = await serve({ historySize: 100, maxEventBytes: 1 << 20 })
+    const first = channel.emit('note', 'start')
+    for (let i = 0; i < 99; i++) channel.emit('note', 'x'.repeat(200 * 1024))
+    const reader = openRawSocket(Number(new URL(url).port), { headers: { 'last-event-id': first }, paused: true })
+    defer(() => reader.destroy())
+    await expect.poll(() => channel.size).toBe(1)
+    // The live events meanwhile join its queue; past the bound it is cut, not left to grow.
+    for (let i = 0; i < 2100; i++) {
+      channel.emit('name', `live ${i}`)
+      if (i % 100 === 0) await sleep(1)
+    }
+    await expect.poll(() => channel.size).toBe(0)
   })
 })

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import * as z from 'zod'
 import { createChannel } from './channel.ts'
 import { idsIn, openRaw, type RawStream, serveChannel, type TestServer, useCleanup } from './test-server.ts'
+import type { ChannelOptions } from './types.ts'
 
 const events = defineEvents({ name: z.string(), age: z.number().int(), time: z.date(), note: text(z.string()) })
 
@@ -139,5 +140,28 @@ describe('channel over Koa', () => {
     )
     expect(() => createChannel(events, { retryMs: 1.5 })).toThrow(/retryMs/)
     expect(() => createChannel({} as typeof events)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
+    const invalid: [options: unknown, message: string][] = [
+      [null, 'createChannel() options must be an object, received null'],
+      [
+        { heartbeatMs: 2 ** 31 },
+        "option 'heartbeatMs' must be a whole number from 0 to 2147483647, received 2147483648",
+      ],
+      [{ retryMs: 2 ** 30 }, "option 'retryMs' must be a whole number from 0 to 1073741823, received 1073741824"],
+      [{ busyRetryMs: '10' }, `option 'busyRetryMs' must be a whole number from 0 to 1073741823, received "10"`],
+      [
+        { maxConnections: Number.POSITIVE_INFINITY },
+        "option 'maxConnections' must be a whole number ≥ 0, received Infinity",
+      ],
+      [{ clientKey: 'ip' }, `option 'clientKey' must be a function, received "ip"`],
+      [
+        { engine: {} },
+        "option 'engine' must be a ChannelEngine: publish, subscribe, replay and close functions, and a lastId",
+      ],
+    ]
+    for (const [options, message] of invalid) {
+      expect(() => createChannel(events, options as ChannelOptions)).toThrow(
+        expect.objectContaining({ code: 'INVALID_OPTIONS', message }),
+      )
+    }
   })
 })

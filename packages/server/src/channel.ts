@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type AnyEvents, type EventName, encodePayload, HeraldError, type Payload } from '@herald/schema'
 import { createAdmission } from './admission.ts'
-import { type Connection, openConnection, toChunk, write } from './connection.ts'
+import { type Connection, gone, openConnection, streamHeaders, toChunk, write } from './connection.ts'
 import { type ChannelEngine, createMemoryEngine } from './engine.ts'
 import { compareEventIds, type EventId, parseEventId } from './event-id.ts'
 import { formatControl, formatEvent, formatPrelude, HEARTBEAT, jitter, toFrame } from './format.ts'
 import type { Replay, StoredEvent } from './history.ts'
-import { wholeNumberOption } from './options.ts'
+import { describe, functionOption, MAX_DELAY_MS, wholeNumberOption } from './options.ts'
 import type { Channel, ChannelOptions } from './types.ts'
 
 // The keep-alive never changes: frame it as an HTTP/1.1 chunk once.
@@ -23,9 +23,20 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
   if (typeof events !== 'object' || events === null || !(events.specs instanceof Map)) {
     throw new HeraldError('INVALID_OPTIONS', 'createChannel() expects the result of defineEvents()')
   }
-  const heartbeatMs = wholeNumberOption('heartbeatMs', options.heartbeatMs, 15_000)
-  const retryMs = wholeNumberOption('retryMs', options.retryMs, 2000)
-  const busyRetryMs = wholeNumberOption('busyRetryMs', options.busyRetryMs, 10_000)
+  if (typeof options !== 'object' || options === null) {
+    throw new HeraldError('INVALID_OPTIONS', `createChannel() options must be an object, received ${describe(options)}`)
+  }
+  const heartbeatMs = wholeNumberOption('heartbeatMs', options.heartbeatMs, 15_000, MAX_DELAY_MS)
+  // Retries are jittered up to 2×, and a client's timer takes no more than MAX_DELAY_MS either.
+  const retryMs = wholeNumberOption('retryMs', options.retryMs, 2000, Math.floor(MAX_DELAY_MS / 2))
+  const busyRetryMs = wholeNumberOption('busyRetryMs', options.busyRetryMs, 10_000, Math.floor(MAX_DELAY_MS / 2))
+  functionOption('clientKey', options.clientKey)
+  if (options.engine !== undefined && !isEngine(options.engine)) {
+    throw new HeraldError(
+      'INVALID_OPTIONS',
+      "option 'engine' must be a ChannelEngine: publish, subscribe, replay and close functions, and a lastId",
+    )
+  }
   const maxBufferedBytes = wholeNumberOption('maxBufferedBytes', options.maxBufferedBytes, 1 << 20)
   const maxEventBytes = wholeNumberOption('maxEventBytes', options.maxEventBytes, 1 << 18)
   const historySize = wholeNumberOption('historySize', options.historySize, 1000)
@@ -88,8 +99,14 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
     const frame = events.length === 1 ? frameOf(events[0] as StoredEvent) : Buffer.from(events.map(textOf).join(''))
     const chunk = toChunk(frame)
     for (const connection of connections) {
-      if (connection.queue === undefined) send(connection, frame, chunk)
-      else connection.queue.push(...events)
+      const { queue } = connection
+      if (queue === undefined) {
+        send(connection, frame, chunk)
+        continue
+      }
+      for (const event of events) queue.push(event)
+      // A stream that stopped reading while it caught up would hold every later event.
+      if (queue.length - connection.sent > maxQueuedEvents) connection.res.destroy()
     }
   }
   const unsubscribe = engine.subscribe((event) => {
@@ -129,7 +146,7 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
     const { res } = connection
     const queue = connection.queue as StoredEvent[]
     while (connection.sent < queue.length) {
-      if (res.destroyed) return
+      if (gone(res)) return
       if (queue.length - connection.sent > maxQueuedEvents) {
         res.destroy() // hopelessly behind; it resumes, or learns of the gap, when it reconnects
         return
@@ -146,11 +163,13 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
   }
 
   const catchUp = (connection: Connection, from: string, replay: Replay, startId: EventId) => {
-    if (connection.res.destroyed) return
+    if (gone(connection.res)) return
     const live = connection.queue ?? []
     if (replay.gap) {
-      // The gap block moves the client to where this stream joined: every later event follows.
-      write(connection, formatControl('gap', { lastEventId: from.slice(0, 64) }, { id: startId }))
+      // With nothing replayed, the gap block moves the client to where this stream joined: every
+      // later event follows. Replayed events (an engine may keep some past a gap) carry their own.
+      const position = replay.events.length === 0 ? { id: startId } : {}
+      write(connection, formatControl('gap', { lastEventId: from.slice(0, 64) }, position))
     }
     // An asynchronous replay may already hold some of the live events that came meanwhile.
     const last = replay.events.at(-1)?.id ?? (replay.gap ? startId : (from as EventId))
@@ -187,36 +206,52 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
     handle(req: IncomingMessage, res: ServerResponse) {
       // A client that left while earlier middleware was busy: its 'close' has already gone by,
       // so a connection opened now would never be released.
-      if (res.destroyed || res.socket?.writableEnded === true) return
+      if (gone(res)) return
+      if (req.method !== 'GET') {
+        // HEAD gets the headers of a stream and no stream; a body would never be sent anyway.
+        if (req.method === 'HEAD') res.writeHead(200, streamHeaders(req))
+        else res.writeHead(405, { allow: 'GET, HEAD' })
+        return void res.end()
+      }
       if (closed) {
         const wait = jitter(retryMs)
         return turnAway(res, 'closed', Buffer.from(`retry: ${wait}\n\n`), wait)
       }
+      const header = req.headers['last-event-id']
+      const raw = (Array.isArray(header) ? header[0] : header) ?? queryLastEventId(req.url)
+      const resuming = raw !== undefined && raw !== ''
       const key = admission.admit(req)
       if (key === undefined) {
         const wait = jitter(busyRetryMs)
         return turnAway(res, 'busy', formatControl('busy', { retryMs: wait }, { retryMs: wait }), wait)
       }
-      const header = req.headers['last-event-id']
-      const raw = (Array.isArray(header) ? header[0] : header) ?? queryLastEventId(req.url)
-      const resuming = raw !== undefined && raw !== ''
-      flush() // so the stream joins after every event already sent to the others
-      const startId = newest
-      const connection = openConnection(req, res, formatPrelude(retryMs, heartbeatMs, resuming ? undefined : startId))
-      connections.add(connection)
+      // Counted from here on: whatever happens next, the slot is freed when the response closes.
+      let connection: Connection | undefined
       res.once('close', () => {
-        connections.delete(connection)
-        overflowing.delete(connection)
+        if (connection !== undefined) {
+          connections.delete(connection)
+          overflowing.delete(connection)
+        }
         admission.release(key)
       })
+      flush() // so the stream joins after every event already sent to the others
+      const startId = newest
+      connection = openConnection(req, res, formatPrelude(retryMs, heartbeatMs, resuming ? undefined : startId))
+      connections.add(connection)
       if (!resuming) return
       const from = parseEventId(raw)
       if (from === undefined) return catchUp(connection, raw, { events: [], gap: true }, startId)
       connection.queue = []
-      const replay = engine.replay(from)
+      let replay: ReturnType<typeof engine.replay>
+      try {
+        replay = engine.replay(from)
+      } catch {
+        return void res.destroy() // the client reconnects and tries again
+      }
       if (replay instanceof Promise) {
+        const current = connection
         replay.then(
-          (result) => catchUp(connection, from, result, startId),
+          (result) => catchUp(current, from, result, startId),
           () => res.destroy(), // the client reconnects and tries again
         )
       } else {
@@ -237,7 +272,21 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
   }
 }
 
+function isEngine(value: unknown): boolean {
+  const engine = value as Partial<Record<keyof ChannelEngine, unknown>> | null
+  return (
+    typeof engine === 'object' &&
+    engine !== null &&
+    ['publish', 'subscribe', 'replay', 'close'].every(
+      (key) => typeof engine[key as keyof ChannelEngine] === 'function',
+    ) &&
+    typeof engine.lastId === 'string'
+  )
+}
+
+/** The `lastEventId` query parameter of a request target; never throws, whatever the target. */
 function queryLastEventId(url: string | undefined): string | undefined {
-  if (url === undefined || !url.includes('lastEventId=')) return undefined
-  return new URL(url, 'http://localhost').searchParams.get('lastEventId') ?? undefined
+  const query = url?.indexOf('?') ?? -1
+  if (query === -1 || !url?.includes('lastEventId=')) return undefined
+  return new URLSearchParams(url.slice(query + 1)).get('lastEventId') ?? undefined
 }

@@ -19,11 +19,30 @@ export interface Connection {
   readonly socket: Socket | undefined
 }
 
+/** The headers of a stream: `Connection: keep-alive` is HTTP/1.1's alone. */
+export function streamHeaders(req: IncomingMessage): Readonly<Record<string, string>> {
+  return req.httpVersion === '1.1' ? { ...SSE_HEADERS, connection: 'keep-alive' } : SSE_HEADERS
+}
+
+/**
+ * Whether `res` can take no more bytes: ended, destroyed, or its socket ended by Node after the
+ * client half-closed it (its 'close' comes a turn later). HTTP/2 responses tell by their stream.
+ */
+export function gone(res: ServerResponse): boolean {
+  return (
+    res.destroyed ||
+    res.writableEnded ||
+    res.socket?.writableEnded === true ||
+    (res as { stream?: { destroyed?: boolean } }).stream?.destroyed === true
+  )
+}
+
 /** Sends the headers and the opening block, and returns the connection. */
 export function openConnection(req: IncomingMessage, res: ServerResponse, prelude: Buffer): Connection {
-  // Events are small and latency-bound: don't let Nagle hold them back.
-  req.socket?.setNoDelay(true)
-  res.writeHead(200, req.httpVersionMajor === 1 ? { ...SSE_HEADERS, connection: 'keep-alive' } : SSE_HEADERS)
+  // Events are small and latency-bound: don't let Nagle hold them back. (HTTP/2 streams share
+  // their session's socket, which is not theirs to set.)
+  if (req.httpVersionMajor === 1) req.socket.setNoDelay(true)
+  res.writeHead(200, streamHeaders(req))
   res.write(prelude)
   // Once the head is out, a chunked HTTP/1.1 body is plain bytes on the socket: the live path
   // writes chunks framed once per flush straight to it, skipping the per-write work of `res`.
@@ -44,9 +63,8 @@ export function toChunk(frame: Buffer): Buffer {
  */
 export function write(connection: Connection, frame: Buffer, chunk?: Buffer): boolean {
   const { res, socket } = connection
-  // A socket the client half-closed is ended by Node at once but closes a turn later: writing in
-  // between would raise ERR_STREAM_WRITE_AFTER_END. Its 'close' removes the connection.
-  if (res.destroyed || (socket ?? res.socket)?.writableEnded === true) return true
+  // Writing now would raise ERR_STREAM_WRITE_AFTER_END; the response's 'close' removes it.
+  if (gone(res)) return true
   connection.idle = false
   return socket === undefined || chunk === undefined ? res.write(frame) : socket.write(chunk)
 }
