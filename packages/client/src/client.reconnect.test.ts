@@ -140,6 +140,41 @@ describe('createClient: reconnection with Last-Event-ID', () => {
     )
     expect(() => createClient(events, server.url, { EventSource: HeraldEventSource, fetch })).toThrow(invalid)
     expect(() => createClient({} as E, server.url)).toThrow(invalid)
+    const wrong: [url: string, options: unknown, message: string][] = [
+      ['not a url', {}, 'createClient(): invalid URL "not a url"'],
+      [server.url, null, 'createClient(): options must be an object, received null'],
+      [
+        server.url,
+        { withCredentials: 'yes' },
+        `createClient(): option 'withCredentials' must be a boolean, received "yes"`,
+      ],
+      [
+        server.url,
+        { headers: 'x-a: b' },
+        `createClient(): option 'headers' must be headers, or a function that returns them, received "x-a: b"`,
+      ],
+      [server.url, { fetch: {} }, "createClient(): option 'fetch' must be a function, received object"],
+      [
+        server.url,
+        { EventSource: 'native' },
+        `createClient(): option 'EventSource' must be a function, received "native"`,
+      ],
+      [
+        server.url,
+        { lastEventId: 'a\nid: b' },
+        `createClient(): option 'lastEventId' must be a string without NUL, CR or LF, received "a\\nid: b"`,
+      ],
+      [
+        server.url,
+        { lastEventId: 7 },
+        "createClient(): option 'lastEventId' must be a string without NUL, CR or LF, received 7",
+      ],
+    ]
+    for (const [url, options, message] of wrong) {
+      expect(() => createClient(events, url, options as ClientOptions)).toThrow(
+        expect.objectContaining({ code: 'INVALID_OPTIONS', message }),
+      )
+    }
     await sleep(50)
     expect(server.requests).toEqual([])
   })

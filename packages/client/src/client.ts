@@ -1,6 +1,7 @@
 import { type AnyEvents, decodePayload, type EventName, HeraldError, type Payload } from '@herald/schema'
 import { type EventSourceConstructor, type EventSourceLike, HeraldEventSource } from './event-source.ts'
 import { createHooks, type Hooks } from './hooks.ts'
+import { checkOptions } from './options.ts'
 import { createIterator } from './stream.ts'
 import type { ClientOptions, ConnectionState, EventMeta, HeraldClient, Listener, StreamOptions } from './types.ts'
 
@@ -21,7 +22,19 @@ export function createClient<TEvents extends AnyEvents>(
   if (typeof events !== 'object' || events === null || !(events.specs instanceof Map)) {
     throw new HeraldError('INVALID_OPTIONS', 'createClient() expects the result of defineEvents()')
   }
+  checkOptions('createClient()', options, {
+    EventSource: 'function',
+    withCredentials: 'boolean',
+    headers: 'headers',
+    fetch: 'function',
+    lastEventId: 'id',
+  })
   const href = String(url)
+  try {
+    new URL(href, (globalThis as { location?: { href: string } }).location?.href)
+  } catch {
+    throw new HeraldError('INVALID_OPTIONS', `createClient(): invalid URL ${JSON.stringify(href.slice(0, 200))}`)
+  }
   const listeners = new Map<string, Hooks<[unknown, EventMeta]>>()
   const openHooks = createHooks<[]>()
   const errorHooks = createHooks<[HeraldError]>()

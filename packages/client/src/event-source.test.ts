@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { type EventSourceConstructor, type EventSourceLike, HeraldEventSource } from './event-source.ts'
+import {
+  type EventSourceConstructor,
+  type EventSourceLike,
+  HeraldEventSource,
+  type HeraldEventSourceInit,
+} from './event-source.ts'
 import { end, send, sleep, sseHead, useSseServer, waitFor } from './test-sse-server.ts'
 
 const { srv, open } = useSseServer()
@@ -23,6 +28,42 @@ describe('HeraldEventSource: interface', () => {
     expect([es.CONNECTING, es.OPEN, es.CLOSED]).toEqual([0, 1, 2])
     es.close()
     expect(() => new HeraldEventSource('not a url')).toThrow(expect.objectContaining({ name: 'SyntaxError' }))
+  })
+
+  it("throws INVALID_OPTIONS for Herald's own options out of range, before any request", () => {
+    let requests = 0
+    const fetch = () => {
+      requests++
+      return new Promise<Response>(() => {})
+    }
+    const wrong: [init: unknown, message: string][] = [
+      [null, 'HeraldEventSource: options must be an object, received null'],
+      [
+        { retryMs: -1 },
+        "HeraldEventSource: option 'retryMs' must be a whole number of milliseconds from 0 to 2147483647, received -1",
+      ],
+      [
+        { maxRetryMs: 2 ** 31 },
+        "HeraldEventSource: option 'maxRetryMs' must be a whole number of milliseconds from 0 to 2147483647, received 2147483648",
+      ],
+      [
+        { retryMs: Number.NaN },
+        "HeraldEventSource: option 'retryMs' must be a whole number of milliseconds from 0 to 2147483647, received NaN",
+      ],
+      [{ maxLineLength: 1.5 }, "HeraldEventSource: option 'maxLineLength' must be a whole number ≥ 0, received 1.5"],
+      [
+        { lastEventId: 'a\0b' },
+        `HeraldEventSource: option 'lastEventId' must be a string without NUL, CR or LF, received "a\\u0000b"`,
+      ],
+      [{ onParseError: true }, "HeraldEventSource: option 'onParseError' must be a function, received boolean"],
+    ]
+    for (const [init, message] of wrong) {
+      const options = init === null ? null : { fetch, ...(init as object) }
+      expect(() => new HeraldEventSource('http://127.0.0.1:9/', options as HeraldEventSourceInit)).toThrow(
+        expect.objectContaining({ code: 'INVALID_OPTIONS', message }),
+      )
+    }
+    expect(requests).toBe(0)
   })
 
   it('goes CONNECTING -> OPEN, calls onopen/onmessage with `this`, and sets origin', async () => {

@@ -1,3 +1,4 @@
+import { checkOptions } from './options.ts'
 import { createSseParser, type SseEvent, type SseParser } from './sse-parser.ts'
 
 /** The part of the WHATWG `EventSource` the Herald client uses; the browser's and `HeraldEventSource` both fit. */
@@ -121,8 +122,18 @@ export class HeraldEventSource extends EventTarget {
     } catch {
       throw new DOMException(`invalid EventSource URL: ${String(url)}`, 'SyntaxError')
     }
+    checkOptions('HeraldEventSource', init, {
+      withCredentials: 'boolean',
+      headers: 'headers',
+      fetch: 'function',
+      lastEventId: 'id',
+      maxLineLength: 'count',
+      maxEventLength: 'count',
+      retryMs: 'delay',
+      maxRetryMs: 'delay',
+      onParseError: 'function',
+    })
     const lastEventId = init.lastEventId ?? ''
-    if (/[\0\r\n]/.test(lastEventId)) throw new TypeError('lastEventId must not contain NUL, CR or LF')
     this.withCredentials = init.withCredentials ?? false
     this.#fetch = init.fetch ?? globalThis.fetch.bind(globalThis)
     this.#headers = init.headers
