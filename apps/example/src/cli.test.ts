@@ -9,7 +9,9 @@ beforeAll(async () => {
 afterAll(() => server?.close())
 
 it('the Node client prints the typed events', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', `${server.url}/events`], {
+  // The source condition makes the CLI load the packages' sources, as the tests do, not their builds.
+  const args = ['--conditions=@herald/source', '--import', 'tsx', 'src/cli.ts', `${server.url}/events`]
+  const child = spawn(process.execPath, args, {
     cwd: new URL('..', import.meta.url),
   })
   let output = ''

@@ -1,8 +1,18 @@
 import { startServer } from './server.ts'
 
-const server = await startServer({ port: Number(process.env['PORT'] ?? 3000) })
-process.stdout.write(`Herald example on ${server.url}  (stream: ${server.url}/events)\n`)
+const raw = process.env['PORT'] ?? ''
+const port = raw === '' ? 3000 : Number(raw)
+if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+  process.stderr.write(`PORT must be a port number from 0 to 65535, got ${JSON.stringify(raw)}\n`)
+  process.exit(1)
+}
 
+const server = await startServer({ port }).catch((error: NodeJS.ErrnoException) => {
+  const reason = error.code === 'EADDRINUSE' ? `port ${port} is in use; set PORT to another one` : error.message
+  process.stderr.write(`Herald example: ${reason}\n`)
+  process.exit(1)
+})
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => void server.close().then(() => process.exit(0)))
 }
+process.stdout.write(`Herald example on ${server.url}  (stream: ${server.url}/events)\n`)

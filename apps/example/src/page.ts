@@ -13,6 +13,10 @@ function start() {
     state.textContent = next
     state.dataset['state'] = next
   })
+  // The last problem stays on screen until the stream is open again.
+  client.onOpen(() => {
+    element('errors').textContent = ''
+  })
   client.onError((error) => {
     element('errors').textContent = `${error.code}: ${error.message}`
   })
@@ -25,6 +29,8 @@ function start() {
     element('age').textContent = ''
   })
   client.on('age', (age) => {
+    // A page opened between a name and its age gets the age first.
+    if (element('name').textContent === '') element('name').textContent = '…'
     element('age').textContent = `${age} years`
   })
   state.textContent = client.state

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createChannel } from '@herald/server'
 import { sse } from '@herald/server/koa'
@@ -25,6 +26,8 @@ export interface ServerOptions {
 export interface ExampleServer {
   readonly url: string
   readonly channel: ReturnType<typeof createChannel<typeof events>>
+  /** The listening server. */
+  readonly http: Server
   close(): Promise<void>
 }
 
@@ -55,11 +58,21 @@ export async function startServer({ port, tickMs = 1000 }: ServerOptions): Promi
   }, tickMs)
 
   const server = app.listen(port)
-  await new Promise<void>((resolve) => server.once('listening', resolve))
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve)
+      server.once('error', reject) // e.g. EADDRINUSE
+    })
+  } catch (error) {
+    clearInterval(timer)
+    await channel.close()
+    throw error
+  }
   const address = server.address() as AddressInfo
   return {
     url: `http://localhost:${address.port}`,
     channel,
+    http: server,
     async close() {
       clearInterval(timer)
       await channel.close()

@@ -13,18 +13,18 @@ export interface ClientOptions {
    * The EventSource implementation. Defaults to the runtime's own (browsers) and to Herald's
    * spec-compliant fetch-based one where there is none (Node) or when `headers` are given.
    */
-  EventSource?: EventSourceConstructor
+  EventSource?: EventSourceConstructor | undefined
   /** Send cookies on cross-origin requests. @default false */
-  withCredentials?: boolean
+  withCredentials?: boolean | undefined
   /** Request headers, or a function that returns them before every (re)connect; uses Herald's EventSource. */
-  headers?: HeraldEventSourceInit['headers']
+  headers?: HeraldEventSourceInit['headers'] | undefined
   /** The `fetch` behind Herald's EventSource. @default globalThis.fetch */
-  fetch?: HeraldEventSourceInit['fetch']
+  fetch?: HeraldEventSourceInit['fetch'] | undefined
   /**
    * Resume after this event id: sent as the `lastEventId` query parameter of the first request,
    * which Herald's server reads when there is no `Last-Event-ID` header.
    */
-  lastEventId?: string
+  lastEventId?: string | undefined
 }
 
 /** What a listener learns about the event besides its payload. */
@@ -43,7 +43,7 @@ export type Listener<TEvents extends AnyEvents, TName extends EventName<TEvents>
 /** Options of `client.stream`. */
 export interface StreamOptions {
   /** Ends the iteration when aborted. */
-  signal?: AbortSignal
+  signal?: AbortSignal | undefined
 }
 
 /** A typed client of one Herald stream. Lifecycle hooks are methods, apart from event names. */

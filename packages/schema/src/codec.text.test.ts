@@ -17,6 +17,7 @@ const events = defineEvents({
   mood: text(z.enum(['happy', 'sad'])),
   time: text(isoDate),
   rawDate: text(z.date()),
+  date: text(z.coerce.date()),
   user: text(z.object({ name: z.string() })),
   json: z.string(),
 })
@@ -74,9 +75,19 @@ describe('text events', () => {
     expect(object.code).toBe('INVALID_PAYLOAD')
     expect(object.event).toBe('user')
     expect(object.message).toBe("event 'user': a text event must encode to a string, got object")
-    const date = heraldError(() => encodePayload(events, 'rawDate', new Date(0)))
+  })
+
+  it('writes a Date as ISO 8601 when the schema reads it back, and refuses it when not', () => {
+    const at = new Date('2024-05-06T07:08:09.010Z')
+    const data = encodePayload(events, 'date', at)
+    expect(data).toBe('2024-05-06T07:08:09.010Z')
+    expect(decodePayload(events, 'date', data)).toEqual(at)
+    // z.date() takes no string: the clients could never read the event.
+    const date = heraldError(() => encodePayload(events, 'rawDate', at))
     expect(date.code).toBe('INVALID_PAYLOAD')
-    expect(date.message).toContain('got object')
+    expect(date.message).toBe(
+      "event 'rawDate': a text event's Date must be read back from text: use text(z.coerce.date())",
+    )
   })
 
   it('validates before writing', () => {

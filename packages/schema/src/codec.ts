@@ -49,7 +49,7 @@ export function encodePayload<TEvents extends AnyEvents, TName extends EventName
   } catch (error) {
     throw schemaError('INVALID_PAYLOAD', name, error)
   }
-  if (spec.format === 'text') return textData(name, wire)
+  if (spec.format === 'text') return textData(name, spec.schema, wire)
   if (wire === undefined) return ''
   let json: string | undefined
   try {
@@ -63,7 +63,17 @@ export function encodePayload<TEvents extends AnyEvents, TName extends EventName
   return json
 }
 
-function textData(name: string, wire: unknown): string {
+function textData(name: string, schema: z4.$ZodType, wire: unknown): string {
+  if (wire instanceof Date) {
+    // As ISO 8601, when the schema reads that back (z.coerce.date() does, z.date() does not).
+    const iso = wire.toISOString()
+    if (z4.safeParse(schema, iso).success) return iso
+    throw new HeraldError(
+      'INVALID_PAYLOAD',
+      `event '${name}': a text event's Date must be read back from text: use text(z.coerce.date())`,
+      { event: name },
+    )
+  }
   const data =
     typeof wire === 'string'
       ? wire

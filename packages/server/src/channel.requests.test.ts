@@ -115,7 +115,7 @@ describe('protocol versions', () => {
     const channel = createChannel(events, { heartbeatMs: 0, maxConnections: 1 })
     // As behind middleware that takes a while (authentication, say) before the stream opens.
     const server = http2.createServer((req, res) => {
-      setTimeout(() => channel.handle(req as never, res as never), 50)
+      setTimeout(() => channel.handle(req, res), 50)
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     const session = http2.connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)

@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import { defineEvents, text } from '@herald/schema'
 import { expectTypeOf } from 'vitest'
 import * as z from 'zod'
@@ -42,3 +44,16 @@ const asyncChannel = createChannel(events, {
   engine: { ...createMemoryEngine(), publish: async () => '1-0' as EventId },
 })
 expectTypeOf(asyncChannel.emit('age', 1)).toEqualTypeOf<Promise<EventId>>()
+
+// handle() serves node:http, and node:http2 through its compatibility API.
+declare const http1: [IncomingMessage, ServerResponse]
+declare const http2: [Http2ServerRequest, Http2ServerResponse]
+channel.handle(...http1)
+channel.handle(...http2)
+// @ts-expect-error a response is needed
+channel.handle(http1[0])
+createChannel(events, { clientKey: (req) => String(req.headers['x-forwarded-for'] ?? req.socket.remoteAddress) })
+// Options may be undefined (exactOptionalPropertyTypes): that means the default.
+createChannel(events, { heartbeatMs: undefined, engine: undefined, clientKey: undefined })
+// @ts-expect-error clientKey returns a string
+createChannel(events, { clientKey: () => 1 })

@@ -7,7 +7,7 @@ import { compareEventIds, type EventId, parseEventId } from './event-id.ts'
 import { formatControl, formatEvent, formatPrelude, HEARTBEAT, jitter, toFrame } from './format.ts'
 import type { Replay, StoredEvent } from './history.ts'
 import { describe, functionOption, MAX_DELAY_MS, wholeNumberOption } from './options.ts'
-import type { Channel, ChannelOptions } from './types.ts'
+import type { Channel, ChannelOptions, StreamRequest, StreamResponse } from './types.ts'
 
 // The keep-alive never changes: frame it as an HTTP/1.1 chunk once.
 const heartbeatChunk = toChunk(HEARTBEAT)
@@ -203,7 +203,10 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
       }
       return engine.publish(name, data)
     },
-    handle(req: IncomingMessage, res: ServerResponse) {
+    handle(request: StreamRequest, response: StreamResponse) {
+      // HTTP/2's compatibility API has every member used here, under the same names.
+      const req = request as IncomingMessage
+      const res = response as ServerResponse
       // A client that left while earlier middleware was busy: its 'close' has already gone by,
       // so a connection opened now would never be released.
       if (gone(res)) return

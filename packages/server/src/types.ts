@@ -1,30 +1,37 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import type { AnyEvents, EventName, Payload } from '@herald/schema'
 import type { ChannelEngine } from './engine.ts'
 import type { EventId } from './event-id.ts'
 
+/** A request a channel serves: `node:http`'s, or that of `node:http2`'s compatibility API. */
+export type StreamRequest = IncomingMessage | Http2ServerRequest
+
+/** The response to a `StreamRequest`. */
+export type StreamResponse = ServerResponse | Http2ServerResponse
+
 /** Options of `createChannel`. */
 export interface ChannelOptions<TPublished extends EventId | Promise<EventId> = EventId> {
-  /** Milliseconds between keep-alive comments on an idle stream; 0 disables them. @default 15000 */
-  heartbeatMs?: number
+  /** Milliseconds between `herald:ping` heartbeats on an idle stream; 0 disables them. @default 15000 */
+  heartbeatMs?: number | undefined
   /** The reconnection delay, in milliseconds, sent to clients as `retry:`. @default 2000 */
-  retryMs?: number
+  retryMs?: number | undefined
   /** How many recent events the default in-memory engine keeps for replay. @default 1000 */
-  historySize?: number
+  historySize?: number | undefined
   /** Where events are ordered, stored and fanned out. @default the in-memory engine */
-  engine?: ChannelEngine<TPublished>
+  engine?: ChannelEngine<TPublished> | undefined
   /** The most streams open at once; more are told to come back later. @default unlimited */
-  maxConnections?: number
+  maxConnections?: number | undefined
   /** The most streams open at once per client key (see `clientKey`). @default unlimited */
-  maxConnectionsPerClient?: number
+  maxConnectionsPerClient?: number | undefined
   /** The key `maxConnectionsPerClient` counts by. @default the socket's remote address */
-  clientKey?: (req: IncomingMessage) => string
+  clientKey?: ((req: StreamRequest) => string) | undefined
   /** Unsent bytes a stream may queue before it is cut off (it resumes from history). @default 1048576 */
-  maxBufferedBytes?: number
+  maxBufferedBytes?: number | undefined
   /** The largest encoded payload `emit` accepts, in UTF-8 bytes. @default 262144 */
-  maxEventBytes?: number
+  maxEventBytes?: number | undefined
   /** The base delay, in milliseconds, given to clients turned away at a connection limit; jittered up to 2×. @default 10000 */
-  busyRetryMs?: number
+  busyRetryMs?: number | undefined
 }
 
 /** The arguments of `emit` for one event: the payload may be left out when it can be undefined. */
@@ -51,7 +58,7 @@ export interface Channel<TEvents extends AnyEvents, TPublished extends EventId |
    * events. A resume point the history no longer covers gets a `herald:gap` event first; a
    * request over a connection limit gets a `herald:busy` event and a long `retry:`, then the end.
    */
-  handle(req: IncomingMessage, res: ServerResponse): void
+  handle(req: StreamRequest, res: StreamResponse): void
   /** Ends every stream (clients reconnect after `retry`) and stops the channel. */
   close(): Promise<void>
 }
