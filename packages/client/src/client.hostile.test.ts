@@ -372,30 +372,30 @@ describe('messages named like the EventSource events', () => {
 })
 
 describe('close() from inside a hook', () => {
-  it('from onError on a dropped connection: the client stays closed and never reconnects', async () => {
-    const { url, hits } = route(async ({ res }) => {
-      sseHead(res)
-      await send(res, 'retry: 20\nevent: name\ndata: "once"\n\n')
-      res.destroy()
-    })
-    const { client, states, errors } = track(url)
-    client.onError(() => client.close())
-    await expect.poll(() => states.at(-1)).toBe('closed')
-    await sleep(200) // ten retry periods
-    expect(states).toEqual(['connecting', 'open', 'closed'])
-    expect(errors.map((error) => error.code)).toEqual(['CONNECTION_LOST'])
-    expect(hits()).toHaveLength(1)
-  })
+  const endings: [how: string, reply: (ctx: RouteContext) => Promise<void>][] = [
+    [
+      'on a dropped connection',
+      async ({ res }) => {
+        sseHead(res)
+        await send(res, 'retry: 20\nevent: name\ndata: "once"\n\n')
+        res.destroy()
+      },
+    ],
+    [
+      'when the watchdog gives up on a silent stream',
+      async ({ res }) => {
+        sseHead(res)
+        await send(res, 'event: herald:hello\ndata: {"heartbeatMs":30,"retryMs":20}\n\n') // then silence
+      },
+    ],
+  ]
 
-  it('from onError when the watchdog gives up on a silent stream: it stays closed', async () => {
-    const { url, hits } = route(async ({ res }) => {
-      sseHead(res)
-      await send(res, 'event: herald:hello\ndata: {"heartbeatMs":30,"retryMs":20}\n\n') // then silence
-    })
+  it.each(endings)('from onError %s: the client stays closed and never reconnects', async (_how, reply) => {
+    const { url, hits } = route(reply)
     const { client, states, errors } = track(url)
     client.onError(() => client.close())
     await expect.poll(() => states.at(-1)).toBe('closed')
-    await sleep(300) // many watchdog periods
+    await sleep(300) // many retry and watchdog periods
     expect(states).toEqual(['connecting', 'open', 'closed'])
     expect(errors.map((error) => error.code)).toEqual(['CONNECTION_LOST'])
     expect(hits()).toHaveLength(1)

@@ -8,6 +8,7 @@ import { type ChannelEngine, createMemoryEngine } from './engine.ts'
 import type { EventId } from './event-id.ts'
 import type { Replay } from './history.ts'
 import { idsIn, openRaw, serveChannel, useCleanup } from './test-server.ts'
+import type { ChannelOptions } from './types.ts'
 
 const events = defineEvents({ n: z.number() })
 const defer = useCleanup()
@@ -28,22 +29,33 @@ function engineWith(
   }
 }
 
-it('merges live events that arrive during an asynchronous replay, without gaps or duplicates', async () => {
-  let releaseReplay: () => void = () => {}
-  // An engine whose replay answers later.
+/** An engine whose replay answers only when `release()` is called. */
+function pendingReplay() {
+  const pending = { release: () => {} }
   const engine = engineWith(
     (memory, lastId) =>
       new Promise<Replay>((resolve) => {
         const replay = memory.replay(lastId) as Replay
-        releaseReplay = () => resolve(replay)
+        pending.release = () => resolve(replay)
       }),
   )
-  const channel = createChannel(events, { engine })
+  return { engine, release: () => pending.release() }
+}
+
+/** A channel on `engine`, served by Koa; both closed after the test. */
+async function serve(engine: ChannelEngine<Promise<EventId>>, options: ChannelOptions<Promise<EventId>> = {}) {
+  const channel = createChannel(events, { engine, ...options })
   const server = await serveChannel(channel)
   defer(
     () => server.close(),
     () => channel.close(),
   )
+  return { channel, server }
+}
+
+it('merges live events that arrive during an asynchronous replay, without gaps or duplicates', async () => {
+  const { engine, release } = pendingReplay()
+  const { channel, server } = await serve(engine)
 
   const ids = [await channel.emit('n', 0), await channel.emit('n', 1), await channel.emit('n', 2)]
   const stream = await openRaw(server.url, { 'last-event-id': ids[0] as string })
@@ -51,7 +63,7 @@ it('merges live events that arrive during an asynchronous replay, without gaps o
   await stream.waitFor('retry:')
   // While the replay is pending, live events 3 and 4 arrive; the replay itself holds 1 and 2.
   const live = [await channel.emit('n', 3), await channel.emit('n', 4)]
-  releaseReplay()
+  release()
   const received = await stream.waitFor('data: 4\n')
   expect(idsIn(received)).toEqual([ids[1], ids[2], ...live])
 })
@@ -60,12 +72,7 @@ it('drops a stream whose replay throws at once; the slot is freed and other stre
   const engine = engineWith(() => {
     throw new Error('log unreachable')
   })
-  const channel = createChannel(events, { engine, maxConnections: 2 })
-  const server = await serveChannel(channel)
-  defer(
-    () => server.close(),
-    () => channel.close(),
-  )
+  const { channel, server } = await serve(engine, { maxConnections: 2 })
   const live = await openRaw(server.url)
   defer(() => live.close())
   await live.waitFor('herald:hello')
@@ -87,12 +94,7 @@ it('a gap with events after it: the gap block leaves the id to the replayed even
     events: (memory.replay(lastId) as Replay).events.slice(1),
     gap: true,
   }))
-  const channel = createChannel(events, { engine })
-  const server = await serveChannel(channel)
-  defer(
-    () => server.close(),
-    () => channel.close(),
-  )
+  const { channel, server } = await serve(engine)
   const ids = [await channel.emit('n', 1), await channel.emit('n', 2), await channel.emit('n', 3)]
   const stream = await openRaw(server.url, { 'last-event-id': ids[0] as string })
   defer(() => stream.close())
@@ -107,14 +109,7 @@ it('a gap with events after it: the gap block leaves the id to the replayed even
 })
 
 it('close() while a replay is pending: the late replay writes nothing and nothing throws, on plain node:http too', async () => {
-  let release = () => {}
-  const engine = engineWith(
-    (memory, lastId) =>
-      new Promise<Replay>((resolve) => {
-        const replay = memory.replay(lastId) as Replay
-        release = () => resolve(replay)
-      }),
-  )
+  const { engine, release } = pendingReplay()
   const channel = createChannel(events, { engine })
   const server = http.createServer((req, res) => channel.handle(req, res))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
