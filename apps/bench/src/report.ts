@@ -187,6 +187,8 @@ const SERVER_NOTES: Readonly<Record<string, string>> = {
     'the baseline: hand-written node:http, each event serialized once into a Buffer written to every response',
   herald: 'Herald on Koa + @koa/router: zod schema, validation, ids and history on (defaults), `sse(channel)`',
   'herald-http': "diagnostic: the same Herald channel on plain node:http (`channel.handle`), to show Koa's share",
+  'koa-bare':
+    "diagnostic: the baseline's loop behind a Koa + @koa/router route (`ctx.respond = false`): Koa's own cost",
   'koa-naive': 'Koa with a PassThrough per client as `ctx.body`, each event serialized per client, a timer per client',
   'better-sse': 'better-sse on node:http: a session per request in one Channel, `channel.broadcast`',
   trpc: 'tRPC v11 SSE subscription (standalone adapter): EventEmitter + `on()` in an async generator, `tracked()` ids, pings on',

@@ -3,7 +3,8 @@
 //                          max-connections (comma-separated); default all
 //   --rounds <n>           rounds of every scenario but max-connections; default 3 (smoke: 1)
 //   --servers <names>      node-http, herald, koa-naive, better-sse, trpc (default: these five),
-//                          and herald-http (Herald on plain node:http, to separate Koa's cost)
+//                          and the diagnostics herald-http (Herald on plain node:http) and koa-bare
+//                          (the baseline's loop behind a Koa route), to separate Koa's cost
 //   --smoke                a few clients, a few events, one round: checks correctness only
 //   --latency-seconds <s>  length of each latency run; default 15
 //   --max-connections <n>  highest level of the max-connections attempt; default 15000

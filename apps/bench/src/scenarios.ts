@@ -2,8 +2,8 @@
 
 /** The servers under test, in the order every round runs them; `node-http` is the baseline. */
 export const SERVERS = ['node-http', 'herald', 'koa-naive', 'better-sse', 'trpc'] as const
-/** Diagnostic variants that run only when named: Herald without Koa. */
-export const EXTRA_SERVERS = ['herald-http'] as const
+/** Diagnostic variants that run only when named: Herald without Koa, and Koa without Herald. */
+export const EXTRA_SERVERS = ['herald-http', 'koa-bare'] as const
 export type ServerName = (typeof SERVERS)[number] | (typeof EXTRA_SERVERS)[number]
 export const BASELINE: ServerName = 'node-http'
 
