@@ -63,7 +63,8 @@ it('stop closes the stream on the server too, start opens it again', async () =>
 it('shows a dropped connection while it reconnects, and clears it once the stream is open again', async () => {
   await expect.poll(state).toBe('open')
   server.http.closeAllConnections() // every socket cut, as a network drop would
-  await expect.poll(() => page.locator('#errors').textContent()).toMatch(/^CONNECTION_LOST: /)
+  await expect.poll(state).toBe('reconnecting')
+  expect(await page.locator('#errors').textContent()).toMatch(/^CONNECTION_LOST: /)
   await expect.poll(state, { timeout: 5000 }).toBe('open') // after the server's retry of 1 s
   expect(await page.locator('#errors').textContent()).toBe('')
 })

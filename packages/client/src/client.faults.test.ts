@@ -20,34 +20,51 @@ const TOTAL = 10_000
 const CLIENTS = 20
 const EMIT_MS = 2500
 const CATCH_UP_MS = 5000
+/** Once the faults stop, every client is back within this: a few retries, not a long backoff. */
+const BACK_WITHIN_MS = 1500
 const NETWORK_ERRORS = ['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']
 
 const jobs = cleanups()
 afterEach(() => jobs.run())
 
-type Fault = 'server-destroy' | 'proxy-reset' | 'proxy-end'
+type Fault = 'server-destroy' | 'proxy-reset' | 'proxy-end' | 'proxy-stall'
 
-/** Every few milliseconds, cuts one random connection; returns the stop function and the tally. */
-function injectFaults(random: Random, server: FaultServer, proxy: TcpProxy) {
-  const tally: Record<Fault, number> = { 'server-destroy': 0, 'proxy-reset': 0, 'proxy-end': 0 }
+/**
+ * Every few milliseconds, cuts one random connection, or with `stalls` sometimes silences one
+ * (the proxy drops the server's bytes and closes nothing: only a watchdog notices); returns the
+ * stop function and the tally.
+ */
+function injectFaults(random: Random, server: FaultServer, proxy: TcpProxy, stalls: boolean) {
+  const tally: Partial<Record<Fault, number>> = {}
+  const count = (fault: Fault) => {
+    tally[fault] = (tally[fault] ?? 0) + 1
+  }
   let timer: ReturnType<typeof setTimeout> | undefined
   const strike = () => {
     const roll = random.next()
-    if (roll < 0.5) {
+    // A silenced connection is left to the watchdog: no other fault picks it.
+    const flowing = proxy.open.filter((connection) => !connection.stalled)
+    const silenced = new Set(proxy.open.filter((c) => c.stalled).map((c) => c.upstream.localPort))
+    if (stalls && roll < 0.1) {
+      const connection = flowing[random.below(flowing.length)]
+      if (connection !== undefined) {
+        connection.stall()
+        count('proxy-stall')
+      }
+    } else if (roll < 0.5) {
       // Any server socket: a direct client's, or the upstream half of a proxied one.
-      const sockets = server.sockets()
+      const sockets = server.sockets().filter((socket) => !silenced.has(socket.remotePort))
       const socket = sockets[random.below(sockets.length)]
       if (socket !== undefined) {
         socket.destroy()
-        tally['server-destroy']++
+        count('server-destroy')
       }
     } else {
-      const open = proxy.open
-      const connection = open[random.below(open.length)]
+      const connection = flowing[random.below(flowing.length)]
       const how = roll < 0.8 ? 'reset' : 'end'
       if (connection !== undefined) {
         connection.cut(how)
-        tally[`proxy-${how}`]++
+        count(`proxy-${how}`)
       }
     }
     timer = setTimeout(strike, 1 + random.below(6))
@@ -75,8 +92,9 @@ function audit(seqs: readonly number[]) {
   return { skipped, undelivered: TOTAL - 1 - newest, duplicates, outOfOrder }
 }
 
-// Without heartbeats only the EventSource's own reconnection runs; with them the client's watchdog
-// may reconnect too, and the two must not add up to a duplicate.
+// Without heartbeats only the EventSource's own reconnection runs. With them the injector also
+// silences connections, which only the client's watchdog notices, while the EventSource still
+// reconnects by itself after cuts: the two must not add up to a duplicate.
 it.for([
   { heartbeatMs: 0, watchdog: 'off' },
   { heartbeatMs: 25, watchdog: 'on' },
@@ -100,20 +118,23 @@ it.for([
       const options = index % 4 < 2 ? {} : { EventSource: HeraldEventSource }
       const client = createClient(events, url, options)
       jobs.add(() => client.close())
-      const record = { seqs: [] as number[], lastAt: 0, opens: 0, errors: [] as HeraldErrorCode[] }
+      const record = { seqs: [] as number[], lastAt: 0, opens: 0, errors: [] as HeraldErrorCode[], watchdog: 0 }
       client.on('seq', (seq) => {
         record.seqs.push(seq)
         record.lastAt = performance.now()
       })
       client.onOpen(() => record.opens++)
-      client.onError((error) => record.errors.push(error.code))
+      client.onError((error) => {
+        record.errors.push(error.code)
+        if (error.message.includes('nothing received')) record.watchdog++
+      })
       return record
     })
     // Faults start once every client is open, before any event: a client cut even before its
     // first event resumes from the id its stream opened with (the test below isolates that).
     await expect.poll(() => clients.every(({ opens }) => opens > 0), { timeout: 5000 }).toBe(true)
 
-    const injector = injectFaults(random, server, proxy)
+    const injector = injectFaults(random, server, proxy, heartbeatMs > 0)
     const started = performance.now()
     for (let seq = 0; seq < TOTAL; ) {
       // Random batches, each followed by a turn of the event loop so the sockets flush and the
@@ -140,10 +161,11 @@ it.for([
     const sum = (key: keyof ReturnType<typeof audit>) => audits.reduce((total, each) => total + each[key], 0)
     const reconnections = clients.map(({ opens }) => opens - 1)
     const totalReconnections = reconnections.reduce((total, each) => total + each, 0)
+    const byWatchdog = clients.reduce((total, { watchdog }) => total + watchdog, 0)
     const figures =
       `${seed}: skipped ${sum('skipped')}, undelivered ${sum('undelivered')}, duplicates ${sum('duplicates')}, ` +
       `out of order ${sum('outOfOrder')}, ` +
-      `reconnections ${totalReconnections} (min ${Math.min(...reconnections)} per client), ` +
+      `reconnections ${totalReconnections} (min ${Math.min(...reconnections)} per client, ${byWatchdog} by the watchdog), ` +
       `faults ${JSON.stringify(injector.tally)}, emitted in ${Math.round(emitted - started)} ms, last client caught up ${Math.round(catchUpMs)} ms later`
     await annotate(figures)
 
@@ -163,9 +185,18 @@ it.for([
     // Faults hit every client, hundreds in all: a run where the injector barely fired proves nothing.
     expect(totalReconnections, figures).toBeGreaterThanOrEqual(100)
     expect(Math.min(...reconnections), figures).toBeGreaterThanOrEqual(1)
-    for (const count of Object.values(injector.tally)) expect(count, figures).toBeGreaterThan(0)
+    const kinds: Fault[] = [
+      'server-destroy',
+      'proxy-reset',
+      'proxy-end',
+      ...(heartbeatMs > 0 ? ['proxy-stall' as const] : []),
+    ]
+    expect(Object.keys(injector.tally).sort(), figures).toEqual(kinds.sort())
+    // With heartbeats, the silenced connections were found by the watchdog; without, it never ran.
+    if (heartbeatMs > 0) expect(byWatchdog, figures).toBeGreaterThanOrEqual(10)
+    else expect(byWatchdog, figures).toBe(0)
     // Once the faults stop, every client is back within a few retries, not stuck reconnecting.
-    expect(catchUpMs, figures).toBeLessThan(CATCH_UP_MS)
+    expect(catchUpMs, figures).toBeLessThan(BACK_WITHIN_MS)
     // What Koa saw were the cut sockets themselves, nothing thrown by the channel.
     const serverErrors = new Set(server.errors.map((error) => (error as NodeJS.ErrnoException).code))
     for (const code of serverErrors) expect(NETWORK_ERRORS, seed).toContain(code)

@@ -210,10 +210,11 @@ describe('watchdog reconnections', () => {
   })
 
   it('give a reconnection attempt the time its answer takes over a slow link', async () => {
-    // Every byte of the server arrives 3 intervals late: a steady stream is unaffected (pings
-    // still come every interval), but a new connection answers only after 3 intervals.
-    const { server, proxy, emit } = await setup({ heartbeatMs: HEARTBEAT_MS }, { latencyMs: 3 * HEARTBEAT_MS })
-    const { client, seqs, states } = track(proxy.via(server.url))
+    // Every byte of the server arrives 5 intervals late: a steady stream is unaffected (pings
+    // still come every interval), but a new connection answers only after 5 intervals, more than
+    // the 3 of silence that give up on an open stream.
+    const { server, proxy, emit } = await setup({ heartbeatMs: HEARTBEAT_MS }, { latencyMs: 5 * HEARTBEAT_MS })
+    const { client, seqs, states, errors } = track(proxy.via(server.url))
     await nextOpen(client)
     emit(0, 2)
     await expect.poll(() => seqs).toEqual([0, 1])
@@ -224,5 +225,10 @@ describe('watchdog reconnections', () => {
     await expect.poll(() => states.some(({ state }) => state === 'reconnecting'), { timeout: 2000 }).toBe(true)
     emit(2, 4)
     await expect.poll(() => seqs, { timeout: 2000 }).toEqual(range(0, 4))
+    await sleep(6 * HEARTBEAT_MS)
+    // One reconnection, given the time its answer took: not cut again and again while it came.
+    expect(server.requests).toHaveLength(2)
+    expect(states.map(({ state }) => state)).toEqual(['open', 'reconnecting', 'open'])
+    expect(errors.map((error) => error.code)).toEqual(['CONNECTION_LOST'])
   })
 })

@@ -285,11 +285,18 @@ describe('maxEventBytes', () => {
     const reader = openRawSocket(Number(new URL(url).port), { headers: { 'last-event-id': first }, paused: true })
     defer(() => reader.destroy())
     await expect.poll(() => channel.size).toBe(1)
-    // The live events meanwhile join its queue; past the bound it is cut, not left to grow.
-    for (let i = 0; i < 2100; i++) {
-      channel.emit('name', `live ${i}`)
-      if (i % 100 === 0) await sleep(1)
+    // The live events meanwhile join its queue: 99 replayed + 1,800 live is within the bound…
+    const emitLive = async (from: number, to: number) => {
+      for (let i = from; i < to; i++) {
+        channel.emit('name', `live ${i}`)
+        if (i % 100 === 0) await sleep(1)
+      }
     }
+    await emitLive(0, 1800)
+    await sleep(50)
+    expect(channel.size).toBe(1)
+    // …and past it the stream is cut, not left to grow.
+    await emitLive(1800, 2100)
     await expect.poll(() => channel.size).toBe(0)
   })
 })
