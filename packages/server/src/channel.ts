@@ -178,6 +178,23 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
     pump(connection)
   }
 
+  /** Replays what a stream missed since the id its client sent (`raw`), then lets it go live. */
+  const resume = (connection: Connection, raw: string, startId: EventId) => {
+    const from = parseEventId(raw)
+    if (from === undefined) return catchUp(connection, raw, { events: [], gap: true }, startId)
+    connection.queue = []
+    // On a failed replay the stream is dropped: its client reconnects and tries again.
+    const drop = () => void connection.res.destroy()
+    let replay: Replay | Promise<Replay>
+    try {
+      replay = engine.replay(from)
+    } catch {
+      return drop()
+    }
+    if (replay instanceof Promise) replay.then((result) => catchUp(connection, from, result, startId), drop)
+    else catchUp(connection, from, replay, startId)
+  }
+
   return {
     events,
     get size() {
@@ -222,7 +239,6 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
       }
       const header = req.headers['last-event-id']
       const raw = (Array.isArray(header) ? header[0] : header) ?? queryLastEventId(req.url)
-      const resuming = raw !== undefined && raw !== ''
       const key = admission.admit(req)
       if (key === undefined) {
         const wait = jitter(busyRetryMs)
@@ -239,27 +255,10 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
       })
       flush() // so the stream joins after every event already sent to the others
       const startId = newest
+      const resuming = raw !== undefined && raw !== ''
       connection = openConnection(req, res, formatPrelude(retryMs, heartbeatMs, resuming ? undefined : startId))
       connections.add(connection)
-      if (!resuming) return
-      const from = parseEventId(raw)
-      if (from === undefined) return catchUp(connection, raw, { events: [], gap: true }, startId)
-      connection.queue = []
-      let replay: ReturnType<typeof engine.replay>
-      try {
-        replay = engine.replay(from)
-      } catch {
-        return void res.destroy() // the client reconnects and tries again
-      }
-      if (replay instanceof Promise) {
-        const current = connection
-        replay.then(
-          (result) => catchUp(current, from, result, startId),
-          () => res.destroy(), // the client reconnects and tries again
-        )
-      } else {
-        catchUp(connection, from, replay, startId)
-      }
+      if (resuming) resume(connection, raw, startId)
     },
     async close() {
       if (closed) return
