@@ -2,16 +2,15 @@ import { defineEvents } from '@herald/schema'
 import { type ChannelOptions, createChannel } from '@herald/server'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as z from 'zod'
-import { type ClientOptions, createClient, type HeraldClient, HeraldEventSource } from './index.ts'
+import { type ClientOptions, createClient, HeraldEventSource } from './index.ts'
 import { serveFaulty } from './test-fault-server.ts'
-import { cleanups } from './test-herald-server.ts'
+import { cleanups, nextOpen } from './test-herald-server.ts'
 
 // Guarantee 2, a gap is never silent: a client resuming from an id the history no longer holds,
 // or never held (a restarted server, a forged id), is told with HISTORY_GAP and stays live; a
 // client resuming from an id still held is told nothing and gets each event once.
 
 const events = defineEvents({ seq: z.number().int() })
-type E = typeof events
 
 const jobs = cleanups()
 afterEach(() => jobs.run())
@@ -37,15 +36,6 @@ function track(url: string, options: ClientOptions = {}) {
     if (error.code === 'HISTORY_GAP') timeline.push('gap')
   })
   return { client, timeline, errors, opens }
-}
-
-function nextOpen(client: HeraldClient<E>): Promise<void> {
-  return new Promise((resolve) => {
-    const off = client.onOpen(() => {
-      off()
-      resolve()
-    })
-  })
 }
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, index) => from + index)

@@ -2,8 +2,8 @@ import type http from 'node:http'
 import { defineEvents } from '@herald/schema'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as z from 'zod'
-import { type ClientOptions, createClient, type HeraldClient, type HeraldError, HeraldEventSource } from './index.ts'
-import { cleanups, serveHerald } from './test-herald-server.ts'
+import { type ClientOptions, createClient, type HeraldError, HeraldEventSource } from './index.ts'
+import { cleanups, nextOpen, serveHerald } from './test-herald-server.ts'
 import { send, sleep, sseHead, startSseServer } from './test-sse-server.ts'
 
 // Reconnection and refusal: the real Herald channel over Koa, with its sockets cut from the
@@ -32,16 +32,6 @@ async function herald() {
   const server = await serveHerald(events, { retryMs: 20 })
   jobs.add(() => server.close())
   return server
-}
-
-/** Resolves at the client's next `open`. */
-function nextOpen(client: HeraldClient<E>): Promise<void> {
-  return new Promise((resolve) => {
-    const off = client.onOpen(() => {
-      off()
-      resolve()
-    })
-  })
 }
 
 describe('createClient: reconnection with Last-Event-ID', () => {

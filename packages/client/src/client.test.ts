@@ -2,7 +2,7 @@ import { defineEvents, text } from '@herald/schema'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as z from 'zod'
 import { type ClientOptions, createClient, type HeraldClient, type HeraldError } from './index.ts'
-import { cleanups, serveHerald } from './test-herald-server.ts'
+import { cleanups, nextOpen, serveHerald } from './test-herald-server.ts'
 
 // The client in Node against a real Herald channel served by Koa: Node 20 has no global
 // EventSource, so the client picks HeraldEventSource by itself.
@@ -35,17 +35,8 @@ async function connect(options: ClientOptions = {}, setup?: (client: HeraldClien
   const errors: HeraldError[] = []
   client.onError((error) => errors.push(error))
   setup?.(client)
-  await opened(client)
+  await nextOpen(client)
   return { server, channel: server.channel, client, errors }
-}
-
-function opened(client: HeraldClient<typeof events>): Promise<void> {
-  return new Promise((resolve) => {
-    const off = client.onOpen(() => {
-      off()
-      resolve()
-    })
-  })
 }
 
 describe('createClient: typed delivery', () => {

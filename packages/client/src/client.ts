@@ -57,8 +57,9 @@ export function createClient<TEvents extends AnyEvents>(
 
   // A function, not a test of `state` in place: any hook called in between may close the client.
   const closed = () => state === 'closed'
+  // Closed is for good: no later event or hook moves the client out of it.
   const setState = (next: ConnectionState) => {
-    if (state === next) return
+    if (state === next || closed()) return
     state = next
     stateHooks.call(hookFailed, next)
   }
@@ -118,9 +119,8 @@ export function createClient<TEvents extends AnyEvents>(
   const stall = () => {
     source.close()
     report(new HeraldError('CONNECTION_LOST', `${href}: nothing received for ${3 * heartbeatMs} ms; reconnecting`))
-    // A hook may have closed the client: then it stays closed.
-    if (closed()) return
     setState('reconnecting')
+    // A hook may have closed the client: then nothing reconnects it.
     if (closed()) return
     const wait = stalls === 0 ? 0 : Math.min(heartbeatMs * 2 ** stalls, 30_000)
     // The new attempt's silence is counted from when it starts, and each attempt in a row gets
@@ -218,7 +218,7 @@ export function createClient<TEvents extends AnyEvents>(
         } else {
           report(new HeraldError('OVER_CAPACITY', `${href}: ${reason ?? 'the server is busy'}`, { status }))
         }
-        if (!closed()) setState('reconnecting')
+        setState('reconnecting')
         return
       }
       const status = (event as Event & { status?: number }).status
@@ -226,7 +226,7 @@ export function createClient<TEvents extends AnyEvents>(
         const reason = status === undefined ? 'the connection failed' : `HTTP ${status}`
         report(new HeraldError('CONNECTION_FAILED', `${href}: ${reason}; not retrying`, { status }))
       }
-      if (!closed()) shutDown()
+      shutDown()
     })
   }
   connect()
@@ -244,6 +244,7 @@ export function createClient<TEvents extends AnyEvents>(
   }
 
   function shutDown() {
+    if (closed()) return
     clearInterval(watchdog)
     clearTimeout(stallTimer)
     source.close()
@@ -285,7 +286,7 @@ export function createClient<TEvents extends AnyEvents>(
     onError: (hook) => errorHooks.add(hook),
     onState: (hook) => stateHooks.add(hook),
     close() {
-      if (state !== 'closed') shutDown()
+      shutDown()
     },
   }
   return client

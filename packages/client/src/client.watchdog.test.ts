@@ -2,9 +2,9 @@ import { defineEvents } from '@herald/schema'
 import { type ChannelOptions, createChannel, type EventId } from '@herald/server'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as z from 'zod'
-import { type ConnectionState, createClient, type HeraldClient, type HeraldError } from './index.ts'
+import { type ConnectionState, createClient, type HeraldError } from './index.ts'
 import { serveFaulty } from './test-fault-server.ts'
-import { cleanups } from './test-herald-server.ts'
+import { cleanups, nextOpen } from './test-herald-server.ts'
 import { startTcpProxy, type TcpProxyOptions } from './test-tcp-proxy.ts'
 
 // Guarantee 9, dead connections are noticed: the server announces its heartbeat interval in
@@ -13,7 +13,6 @@ import { startTcpProxy, type TcpProxyOptions } from './test-tcp-proxy.ts'
 // cuts idle connections) and from a server socket corked so it stops writing without closing.
 
 const events = defineEvents({ seq: z.number().int() })
-type E = typeof events
 
 const HEARTBEAT_MS = 50
 
@@ -48,15 +47,6 @@ function track(url: string) {
   client.onState((state) => states.push({ state, at: performance.now() }))
   client.onError((error) => errors.push(error))
   return { client, seqs, states, errors }
-}
-
-function nextOpen(client: HeraldClient<E>): Promise<number> {
-  return new Promise((resolve) => {
-    const off = client.onOpen(() => {
-      off()
-      resolve(performance.now())
-    })
-  })
 }
 
 describe('a half-open connection is detected and resumed without loss', () => {

@@ -7,6 +7,7 @@ import type { AnyEvents } from '@herald/schema'
 import { type Channel, type ChannelOptions, createChannel } from '@herald/server'
 import { sse } from '@herald/server/koa'
 import Koa from 'koa'
+import type { HeraldClient } from './types.ts'
 
 /** One request the server received. */
 export interface Request {
@@ -65,6 +66,16 @@ export async function serveHerald<TEvents extends AnyEvents>(
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())))
     },
   }
+}
+
+/** Resolves at the client's next `open`, with the time it came (`performance.now()`). */
+export function nextOpen(client: Pick<HeraldClient<AnyEvents>, 'onOpen'>): Promise<number> {
+  return new Promise((resolve) => {
+    const off = client.onOpen(() => {
+      off()
+      resolve(performance.now())
+    })
+  })
 }
 
 /** Runs cleanup functions in reverse order of registration; call `run` in `afterEach`. */
