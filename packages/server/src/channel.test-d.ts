@@ -4,8 +4,8 @@ import { defineEvents, text } from '@herald/schema'
 import { expectTypeOf } from 'vitest'
 import * as z from 'zod'
 import { createChannel } from './channel.ts'
-import { createMemoryEngine } from './engine.ts'
 import type { EventId } from './event-id.ts'
+import { createMemoryEngine } from './memory-engine.ts'
 
 const events = defineEvents({
   name: z.string(),

@@ -34,9 +34,16 @@ describe('channel over Koa', () => {
     expect(stream.response.headers.get('cache-control')).toBe('no-cache, no-transform')
     expect(stream.response.headers.get('x-accel-buffering')).toBe('no')
     expect(stream.response.headers.get('connection')).toBe('keep-alive')
-    expect(stream.text()).toMatch(
-      /^: herald\nretry: 1234\nid: \d+-\d+\nevent: herald:hello\ndata: \{"heartbeatMs":15000,"retryMs":1234\}\n\n$/,
-    )
+    // Each stream's retry: is jittered over [retryMs, 2·retryMs); the hello repeats it.
+    const opening =
+      /^: herald\nretry: (\d+)\nid: [A-Za-z0-9]+-\d+-\d+\nevent: herald:hello\ndata: \{"heartbeatMs":15000,"retryMs":(\d+)\}\n\n$/.exec(
+        stream.text(),
+      )
+    expect(opening, stream.text()).not.toBeNull()
+    const retry = Number(opening?.[1])
+    expect(Number(opening?.[2])).toBe(retry)
+    expect(retry).toBeGreaterThanOrEqual(1234)
+    expect(retry).toBeLessThan(2468)
   })
 
   it('writes each emit to every stream with increasing ids', async () => {
@@ -155,7 +162,7 @@ describe('channel over Koa', () => {
       [{ clientKey: 'ip' }, `option 'clientKey' must be a function, received "ip"`],
       [
         { engine: {} },
-        "option 'engine' must be a ChannelEngine: publish, subscribe, replay and close functions, and a lastId",
+        "option 'engine' must be a ChannelEngine: publish, subscribe, replay and close functions, a lastId and an epoch",
       ],
     ]
     for (const [options, message] of invalid) {

@@ -2,11 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type AnyEvents, type EventName, encodePayload, HeraldError, type Payload } from '@herald/schema'
 import { createAdmission } from './admission.ts'
 import { type Connection, gone, openConnection, streamHeaders, toChunk, write } from './connection.ts'
-import { type ChannelEngine, createMemoryEngine } from './engine.ts'
-import { compareEventIds, type EventId, parseEventId } from './event-id.ts'
+import type { ChannelEngine, Replay, StoredEvent } from './engine.ts'
+import { compareEventIds, type EventId, isEpoch, parseEventId } from './event-id.ts'
 import { formatControl, formatEvent, formatPrelude, HEARTBEAT, jitter, toFrame } from './format.ts'
-import type { Replay, StoredEvent } from './history.ts'
+import { createMemoryEngine } from './memory-engine.ts'
 import { describe, functionOption, MAX_DELAY_MS, wholeNumberOption } from './options.ts'
+import { createReplayBudget } from './replay-budget.ts'
+import { claim, release as releaseSocket, socketOf, unusable } from './stream-socket.ts'
 import type { Channel, ChannelOptions, StreamRequest, StreamResponse } from './types.ts'
 
 // The keep-alive never changes: frame it as an HTTP/1.1 chunk once.
@@ -34,12 +36,17 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
   if (options.engine !== undefined && !isEngine(options.engine)) {
     throw new HeraldError(
       'INVALID_OPTIONS',
-      "option 'engine' must be a ChannelEngine: publish, subscribe, replay and close functions, and a lastId",
+      "option 'engine' must be a ChannelEngine: publish, subscribe, replay and close functions, a lastId and an epoch",
+    )
+  }
+  if (options.engine !== undefined && options.historySize !== undefined) {
+    throw new HeraldError(
+      'INVALID_OPTIONS',
+      "options 'engine' and 'historySize' cannot be used together: the engine keeps the history, so size it there",
     )
   }
   const maxBufferedBytes = wholeNumberOption('maxBufferedBytes', options.maxBufferedBytes, 1 << 20)
   const maxEventBytes = wholeNumberOption('maxEventBytes', options.maxEventBytes, 1 << 18)
-  const historySize = wholeNumberOption('historySize', options.historySize, 1000)
   const admission = createAdmission({
     maxConnections: wholeNumberOption('maxConnections', options.maxConnections, Number.POSITIVE_INFINITY),
     maxConnectionsPerClient: wholeNumberOption(
@@ -49,9 +56,28 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
     ),
     clientKey: options.clientKey ?? ((req) => req.socket?.remoteAddress ?? ''),
   })
-  const engine = options.engine ?? (createMemoryEngine({ historySize }) as unknown as ChannelEngine<TPublished>)
-  // A stream catching up with more events than the history holds can never catch up: cut it.
-  const maxQueuedEvents = Math.max(historySize, 1000) * 2
+  const engine =
+    options.engine ?? (createMemoryEngine({ historySize: options.historySize }) as unknown as ChannelEngine<TPublished>)
+  // The most events one replay holds: the engine's own bound, else the default history's size.
+  const historySize = engine.historySize ?? 1000
+  // A stream catching up with more events than the history holds can never catch up: cut it. A
+  // bound below the history would cut every full replay, and the client would loop on it.
+  const maxQueuedEvents = wholeNumberOption(
+    'maxQueuedEvents',
+    options.maxQueuedEvents,
+    Math.max(historySize, 1000) * 2,
+    undefined,
+    historySize,
+  )
+  // Events replayed per client key: a client looping Last-Event-ID requests would otherwise pull
+  // the whole history with each. The default lets every client replay the whole history 10 times
+  // a minute, far more than any client that reconnects only when its connection drops.
+  const replays = createReplayBudget({
+    events: wholeNumberOption('replayBudget', options.replayBudget, historySize * 10),
+    windowMs: wholeNumberOption('replayWindowMs', options.replayWindowMs, 60_000, MAX_DELAY_MS, 1),
+    now: () => Date.now(),
+  })
+  const clientOf = new WeakMap<Connection, string>()
 
   const connections = new Set<Connection>()
   const frames = new WeakMap<StoredEvent, Buffer>()
@@ -164,6 +190,7 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
 
   const catchUp = (connection: Connection, from: string, replay: Replay, startId: EventId) => {
     if (gone(connection.res)) return
+    chargeReplay(connection, replay)
     const live = connection.queue ?? []
     if (replay.gap) {
       // With nothing replayed, the gap block moves the client to where this stream joined: every
@@ -193,6 +220,12 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
     }
     if (replay instanceof Promise) replay.then((result) => catchUp(connection, from, result, startId), drop)
     else catchUp(connection, from, replay, startId)
+  }
+
+  /** Spends the client's replay budget on the events a resuming stream is about to be sent. */
+  const chargeReplay = (connection: Connection, replay: Replay) => {
+    const key = clientOf.get(connection)
+    if (key !== undefined) replays.charge(key, replay.events.length)
   }
 
   return {
@@ -227,6 +260,14 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
       // A client that left while earlier middleware was busy: its 'close' has already gone by,
       // so a connection opened now would never be released.
       if (gone(res)) return
+      const socket = socketOf(req)
+      if (socket !== undefined && unusable(socket)) {
+        // Closed, or a request pipelined behind a stream: its answer could only follow the
+        // stream's end, so it would wait forever. Nothing can be sent to it in order, so the
+        // socket is closed (ending its stream too: no EventSource pipelines, only a hostile client).
+        if (!socket.destroyed) socket.destroy()
+        return
+      }
       if (req.method !== 'GET') {
         // HEAD gets the headers of a stream and no stream; a body would never be sent anyway.
         if (req.method === 'HEAD') res.writeHead(200, streamHeaders(req))
@@ -239,25 +280,48 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
       }
       const header = req.headers['last-event-id']
       const raw = (Array.isArray(header) ? header[0] : header) ?? queryLastEventId(req.url)
+      const resuming = raw !== undefined && raw !== ''
       const key = admission.admit(req)
-      if (key === undefined) {
-        const wait = jitter(busyRetryMs)
+      // A client that spent its replay budget comes back later with the same Last-Event-ID: it
+      // misses nothing, and its replays cost at most the budget per window.
+      const spent = key !== undefined && resuming && !replays.allows(key)
+      if (key === undefined || spent) {
+        if (spent) admission.release(key)
+        const wait = jitter(
+          Math.min(Math.max(busyRetryMs, spent ? replays.waitMs(key) : 0), Math.floor(MAX_DELAY_MS / 2)),
+        )
         return turnAway(res, 'busy', formatControl('busy', { retryMs: wait }, { retryMs: wait }), wait)
       }
-      // Counted from here on: whatever happens next, the slot is freed when the response closes.
+      // Counted from here on: whatever happens next, the slot is freed when the stream ends. That
+      // is the response's 'close', or its socket's: a response Node queued never emits 'close'.
       let connection: Connection | undefined
-      res.once('close', () => {
+      let open = true
+      const release = () => {
+        if (!open) return
+        open = false
+        if (socket !== undefined) {
+          socket.off('close', release)
+          releaseSocket(socket)
+        }
         if (connection !== undefined) {
           connections.delete(connection)
           overflowing.delete(connection)
         }
         admission.release(key)
-      })
+      }
+      res.once('close', release)
+      if (socket !== undefined) {
+        claim(socket)
+        socket.once('close', release)
+      }
       flush() // so the stream joins after every event already sent to the others
       const startId = newest
-      const resuming = raw !== undefined && raw !== ''
-      connection = openConnection(req, res, formatPrelude(retryMs, heartbeatMs, resuming ? undefined : startId))
+      // Each stream's own retry: clients cut off together come back spread over [retryMs, 2·retryMs).
+      // The hello carries the same value, the wait Herald's client allows for in its watchdog.
+      const prelude = formatPrelude(jitter(retryMs), heartbeatMs, resuming ? undefined : startId)
+      connection = openConnection(req, res, prelude)
       connections.add(connection)
+      clientOf.set(connection, key)
       if (resuming) resume(connection, raw, startId)
     },
     async close() {
@@ -282,7 +346,9 @@ function isEngine(value: unknown): boolean {
     ['publish', 'subscribe', 'replay', 'close'].every(
       (key) => typeof engine[key as keyof ChannelEngine] === 'function',
     ) &&
-    typeof engine.lastId === 'string'
+    typeof engine.lastId === 'string' &&
+    isEpoch(engine.epoch) &&
+    (engine.historySize === undefined || (Number.isSafeInteger(engine.historySize) && Number(engine.historySize) >= 0))
   )
 }
 

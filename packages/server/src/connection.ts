@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
+import type { StoredEvent } from './engine.ts'
 import { SSE_HEADERS } from './headers.ts'
-import type { StoredEvent } from './history.ts'
 
 /** One open stream: its response, and what the channel needs to know to write to it. */
 export interface Connection {

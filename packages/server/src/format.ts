@@ -49,7 +49,10 @@ export function formatPrelude(retryMs: number, heartbeatMs: number, id?: string)
 /** The keep-alive written to idle connections: an event, not a comment, so a page's script can see it. */
 export const HEARTBEAT: Buffer = Buffer.from('event: herald:ping\ndata:\n\n')
 
-/** A reconnection delay spread over [ms, 2·ms), so clients cut off together don't return together. */
-export function jitter(ms: number): number {
-  return Math.round(ms + Math.random() * ms)
+/**
+ * A reconnection delay spread over [ms, 2·ms), so clients cut off together don't return together.
+ * `random` returns a number in [0, 1), as `Math.random` does.
+ */
+export function jitter(ms: number, random: () => number = Math.random): number {
+  return Math.floor(ms + random() * ms)
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import type { StoredEvent } from './engine.ts'
 import type { EventId } from './event-id.ts'
-import { createHistory, type StoredEvent } from './history.ts'
+import { createHistory } from './history.ts'
 
 const event = (n: number): StoredEvent => ({ id: `100-${n}` as EventId, name: 'n', data: String(n) })
 const ids = (events: readonly StoredEvent[]) => events.map((stored) => stored.data)

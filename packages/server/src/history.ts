@@ -1,18 +1,5 @@
+import type { Replay, StoredEvent } from './engine.ts'
 import { compareEventIds, type EventId } from './event-id.ts'
-
-/** An event as the engine stores and delivers it: its id, name and encoded `data:` text. */
-export interface StoredEvent {
-  readonly id: EventId
-  readonly name: string
-  readonly data: string
-}
-
-/** What a client resuming from an id gets: the events after it, and whether any were lost. */
-export interface Replay {
-  readonly events: readonly StoredEvent[]
-  /** True when the id is older than the history or unknown, so events may be missing. */
-  readonly gap: boolean
-}
 
 /** A bounded ring of the most recent events, for `Last-Event-ID` replay. */
 export interface History {

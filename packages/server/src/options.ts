@@ -5,17 +5,18 @@ export const MAX_DELAY_MS = 2 ** 31 - 1
 
 /**
  * Returns `value`, or `fallback` when it is undefined; throws `INVALID_OPTIONS` unless a whole
- * number from 0 to `max`.
+ * number from `min` to `max`.
  */
 export function wholeNumberOption(
   name: string,
   value: unknown,
   fallback: number,
   max = Number.MAX_SAFE_INTEGER,
+  min = 0,
 ): number {
   if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? '≥ 0' : `from 0 to ${max}`
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`
     throw new HeraldError(
       'INVALID_OPTIONS',
       `option '${name}' must be a whole number ${range}, received ${describe(value)}`,

@@ -13,6 +13,7 @@ export interface ProcessOptions {
     historySize?: number
     maxBufferedBytes?: number
     maxEventBytes?: number
+    replayBudget?: number
   }
 }
 

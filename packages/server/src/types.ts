@@ -14,12 +14,26 @@ export type StreamResponse = ServerResponse | Http2ServerResponse
 export interface ChannelOptions<TPublished extends EventId | Promise<EventId> = EventId> {
   /** Milliseconds between `herald:ping` heartbeats on an idle stream; 0 disables them. @default 15000 */
   heartbeatMs?: number | undefined
-  /** The reconnection delay, in milliseconds, sent to clients as `retry:`. @default 2000 */
+  /**
+   * The base reconnection delay, in milliseconds. Each stream is sent its own `retry:` in
+   * [retryMs, 2·retryMs), so clients cut off together (a crash, a deploy) don't return together.
+   * @default 2000
+   */
   retryMs?: number | undefined
-  /** How many recent events the default in-memory engine keeps for replay. @default 1000 */
+  /**
+   * How many recent events the default in-memory engine keeps for replay; a shorthand for
+   * `engine: createMemoryEngine({ historySize })`, so not allowed together with `engine`.
+   * @default 1000
+   */
   historySize?: number | undefined
   /** Where events are ordered, stored and fanned out. @default the in-memory engine */
   engine?: ChannelEngine<TPublished> | undefined
+  /**
+   * The most events a stream catching up (its replay, then the live events meanwhile) may have
+   * unsent before it is cut off; it resumes when it reconnects. At least the engine's
+   * `historySize`. @default 2 × the engine's historySize, and at least 2000
+   */
+  maxQueuedEvents?: number | undefined
   /** The most streams open at once; more are told to come back later. @default unlimited */
   maxConnections?: number | undefined
   /** The most streams open at once per client key (see `clientKey`). @default unlimited */
@@ -32,6 +46,16 @@ export interface ChannelOptions<TPublished extends EventId | Promise<EventId> = 
   maxEventBytes?: number | undefined
   /** The base delay, in milliseconds, given to clients turned away at a connection limit; jittered up to 2×. @default 10000 */
   busyRetryMs?: number | undefined
+  /**
+   * How many events a client key (see `clientKey`) may be replayed from history per
+   * `replayWindowMs`, spent and refilled as a token bucket. A replay is always served whole; a
+   * client whose budget is spent is turned away like one over a connection limit (`herald:busy`,
+   * `Retry-After`) and resumes from its `Last-Event-ID` later, so it never misses an event
+   * silently. 0 turns the budget off. @default 10 × historySize (10 whole histories a window)
+   */
+  replayBudget?: number | undefined
+  /** Milliseconds in which a spent replay budget fills up again. @default 60000 */
+  replayWindowMs?: number | undefined
 }
 
 /** The arguments of `emit` for one event: the payload may be left out when it can be undefined. */
