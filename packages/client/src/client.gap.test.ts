@@ -55,7 +55,7 @@ describe('HISTORY_GAP when the history no longer covers the resume point', () =>
     for (const socket of server.sockets()) socket.destroy()
     for (const seq of range(3, 53)) channel.emit('seq', seq)
     await reopened
-    expect(server.requests.at(-1)?.['last-event-id']).toMatch(/^\d+-\d+$/)
+    expect(server.requests.at(-1)?.['last-event-id']).toMatch(/^[A-Za-z0-9]+-\d+-\d+$/)
     await expect.poll(() => timeline).toEqual([0, 1, 2, 'gap'])
 
     for (const seq of range(53, 60)) channel.emit('seq', seq)
@@ -89,9 +89,13 @@ describe('HISTORY_GAP when the history no longer covers the resume point', () =>
   it('reports a gap for a lastEventId the channel never issued, even with events in history', async () => {
     const { channel, server } = await serve({ historySize: 100 })
     const ids = range(0, 5).map((seq) => channel.emit('seq', seq))
-    const [ms] = (ids[0] as string).split('-')
+    const [epoch, ms] = (ids[0] as string).split('-')
     // Older than every id, between two issued ids, and newer than every id: none was ever sent.
-    const neverIssued = [`${Number(ms) - 1000}-0`, `${ms}-999999`, `${Date.now() + 60_000}-0`]
+    const neverIssued = [
+      `${epoch}-${Number(ms) - 1000}-0`,
+      `${epoch}-${ms}-999999`,
+      `${epoch}-${Date.now() + 60_000}-0`,
+    ]
     const clients = neverIssued.map((lastEventId) => track(server.url, { lastEventId }))
     await expect.poll(() => clients.map(({ timeline }) => timeline)).toEqual([['gap'], ['gap'], ['gap']])
     channel.emit('seq', 5)

@@ -1,9 +1,21 @@
-import { type AnyEvents, decodePayload, type EventName, HeraldError, type Payload } from '@herald/schema'
-import { type EventSourceConstructor, type EventSourceLike, HeraldEventSource } from './event-source.ts'
+import {
+  type AnyEvents,
+  decodePayload,
+  type EventName,
+  HeraldError,
+  type Payload,
+  RESERVED_PREFIX,
+} from '@herald/schema'
+import { FallbackEventSource } from '#fallback-event-source'
+import { createBackoff } from './backoff.ts'
+import type { EventSourceConstructor, EventSourceLike, HeraldEventSource } from './event-source.ts'
+import { retryWaitOf } from './event-source.ts'
 import { createHooks, type Hooks } from './hooks.ts'
 import { checkOptions } from './options.ts'
+import { createRedactor, redactUrl } from './redact.ts'
 import { createIterator } from './stream.ts'
 import type { ClientOptions, ConnectionState, EventMeta, HeraldClient, Listener, StreamOptions } from './types.ts'
+import { openWatchedEventSource } from './watched-event-source.ts'
 
 type AnyListener = (payload: unknown, meta: EventMeta) => void
 
@@ -33,8 +45,15 @@ export function createClient<TEvents extends AnyEvents>(
   try {
     new URL(href, (globalThis as { location?: { href: string } }).location?.href)
   } catch {
-    throw new HeraldError('INVALID_OPTIONS', `createClient(): invalid URL ${JSON.stringify(href.slice(0, 200))}`)
+    throw new HeraldError(
+      'INVALID_OPTIONS',
+      `createClient(): invalid URL ${JSON.stringify(createRedactor(href)(href).slice(0, 200))}`,
+    )
   }
+  // Messages go to logs: they show the URL without credentials (query values, userinfo), and
+  // scrub them from any text that comes from elsewhere (a fetch error). `client.url` keeps it whole.
+  const shown = redactUrl(href)
+  const scrub = createRedactor(href)
   const listeners = new Map<string, Hooks<[unknown, EventMeta]>>()
   const openHooks = createHooks<[]>()
   const errorHooks = createHooks<[HeraldError]>()
@@ -74,10 +93,9 @@ export function createClient<TEvents extends AnyEvents>(
   let retryMs = 3000 // the server's, from `herald:hello`
   let lastActivity = 0
   let allowance = 0 // extra quiet time allowed while the EventSource waits out `retry`
-  // Watchdog reconnections in a row without a ping or an event; each waits longer.
-  let stalls = 0
-  let progressed = false
-  let stallTimer: ReturnType<typeof setTimeout> | undefined
+  // Watchdog reconnections wait like the EventSource's own: the server's retry time (at least a
+  // floor), doubled while they keep coming, jittered; only a connection that lasted resets it.
+  const stallBackoff = createBackoff()
 
   const touch = () => {
     lastActivity = Date.now()
@@ -87,7 +105,6 @@ export function createClient<TEvents extends AnyEvents>(
   const dispatch = (name: string) => (message: Event) => {
     if (state === 'closed') return
     touch()
-    progressed = true
     const { data, lastEventId: id } = message as MessageEvent<string>
     lastEventId = id
     const hooks = listeners.get(name)
@@ -118,17 +135,15 @@ export function createClient<TEvents extends AnyEvents>(
 
   const stall = () => {
     source.close()
-    report(new HeraldError('CONNECTION_LOST', `${href}: nothing received for ${3 * heartbeatMs} ms; reconnecting`))
+    report(new HeraldError('CONNECTION_LOST', `${shown}: nothing received for ${3 * heartbeatMs} ms; reconnecting`))
     setState('reconnecting')
     // A hook may have closed the client: then nothing reconnects it.
     if (closed()) return
-    const wait = stalls === 0 ? 0 : Math.min(heartbeatMs * 2 ** stalls, 30_000)
+    const wait = stallBackoff.schedule(retryMs, connect)
     // The new attempt's silence is counted from when it starts, and each attempt in a row gets
     // longer for its answer: a slow link is given time instead of being cut again and again.
     lastActivity = Date.now() + wait
-    allowance = Math.min(3 * heartbeatMs * 2 ** stalls, 30_000)
-    stalls += 1
-    stallTimer = setTimeout(connect, wait)
+    allowance = Math.min(3 * heartbeatMs * 2 ** (stallBackoff.failures - 1), 30_000)
   }
 
   const watch = (advertised: unknown) => {
@@ -143,7 +158,6 @@ export function createClient<TEvents extends AnyEvents>(
     clearInterval(watchdog)
     heartbeatMs = interval
     watchdog = setInterval(() => {
-      if (progressed) stalls = 0
       // The server pings a stream after a whole idle interval, so up to two may pass in silence.
       if (Date.now() - lastActivity > 3 * heartbeatMs + allowance) stall()
     }, heartbeatMs)
@@ -151,10 +165,20 @@ export function createClient<TEvents extends AnyEvents>(
   }
 
   function connect() {
-    stallTimer = undefined
-    progressed = false
-    const current = openEventSource(href, options, lastEventId, retryMs, (message) =>
-      report(new HeraldError('DECODE_FAILED', `${href}: ${message}`)),
+    const current = openEventSource(
+      href,
+      options,
+      lastEventId,
+      retryMs,
+      (message) => report(new HeraldError('DECODE_FAILED', `${shown}: ${message}`)),
+      // Herald's EventSource shows every message, so one named outside the contract is reported
+      // too, instead of vanishing for want of a listener. Not the protocol's own `herald:` events
+      // (a newer server may add some), nor the names already listened for here.
+      (message) => {
+        const { type } = message
+        if (source !== current || closed() || events.specs.has(type) || type.startsWith(RESERVED_PREFIX)) return
+        if (type !== 'message' && type !== 'open' && type !== 'error') undeclared(message)
+      },
     )
     source = current
     const on = (type: string, fn: (event: Event) => void) =>
@@ -162,8 +186,9 @@ export function createClient<TEvents extends AnyEvents>(
         if (source === current) fn(event)
       })
     for (const name of events.names) on(name, dispatch(name))
-    // A message the contract doesn't declare: one without an `event:` field ('message'), or one
-    // named like the EventSource's own `open` and `error` (names defineEvents refuses).
+    // A message the contract doesn't declare: one without an `event:` field ('message'), one
+    // named like the EventSource's own `open` and `error` (names defineEvents refuses), or, under
+    // Herald's EventSource, any other name outside the map. The stream carries on.
     const undeclared = (message: MessageEvent) => {
       lastEventId = message.lastEventId
       report(new HeraldError('UNKNOWN_EVENT', `event '${message.type}': not in the event map`, { event: message.type }))
@@ -175,16 +200,13 @@ export function createClient<TEvents extends AnyEvents>(
       if (typeof hello['retryMs'] === 'number') retryMs = Math.min(Math.max(hello['retryMs'], 0), 600_000) || 0
       watch(hello['heartbeatMs'])
     })
-    on('herald:ping', () => {
-      touch()
-      progressed = true
-    })
+    on('herald:ping', () => touch())
     on('herald:gap', (event) => {
       const { lastEventId: from } = control(event)
       report(
         new HeraldError(
           'HISTORY_GAP',
-          `${href}: the server no longer holds every event after ${JSON.stringify(String(from).slice(0, 64))}; some were missed, refetch your state`,
+          `${shown}: the server no longer holds every event after ${JSON.stringify(String(from).slice(0, 64))}; some were missed, refetch your state`,
         ),
       )
     })
@@ -193,7 +215,7 @@ export function createClient<TEvents extends AnyEvents>(
       report(
         new HeraldError(
           'OVER_CAPACITY',
-          `${href}: the server is at its connection limit; retrying in ${String(wait)} ms`,
+          `${shown}: the server is at its connection limit; retrying in ${String(wait)} ms`,
         ),
       )
     })
@@ -201,6 +223,7 @@ export function createClient<TEvents extends AnyEvents>(
       if (state === 'closed') return
       if (event instanceof MessageEvent) return undeclared(event)
       touch()
+      stallBackoff.opened()
       setState('open')
       if (!closed()) openHooks.call(hookFailed)
     })
@@ -210,13 +233,14 @@ export function createClient<TEvents extends AnyEvents>(
       if (current.readyState !== CLOSED) {
         // The EventSource reconnects by itself after `retry`: give it that long before watching.
         lastActivity = Date.now()
-        allowance = retryMs
+        allowance = retryWaitOf(event) ?? retryMs
         const { message: reason, status } = event as Event & { message?: string; status?: number }
         // A status while reconnecting is Herald's turn-away, seen by Herald's EventSource.
         if (status === undefined) {
-          report(new HeraldError('CONNECTION_LOST', `${href}: ${reason ?? 'the connection dropped; reconnecting'}`))
+          const why = scrub(reason ?? 'the connection dropped; reconnecting')
+          report(new HeraldError('CONNECTION_LOST', `${shown}: ${why}`))
         } else {
-          report(new HeraldError('OVER_CAPACITY', `${href}: ${reason ?? 'the server is busy'}`, { status }))
+          report(new HeraldError('OVER_CAPACITY', `${shown}: ${scrub(reason ?? 'the server is busy')}`, { status }))
         }
         setState('reconnecting')
         return
@@ -224,7 +248,7 @@ export function createClient<TEvents extends AnyEvents>(
       const status = (event as Event & { status?: number }).status
       if (status !== 204) {
         const reason = status === undefined ? 'the connection failed' : `HTTP ${status}`
-        report(new HeraldError('CONNECTION_FAILED', `${href}: ${reason}; not retrying`, { status }))
+        report(new HeraldError('CONNECTION_FAILED', `${shown}: ${reason}; not retrying`, { status }))
       }
       shutDown()
     })
@@ -246,7 +270,7 @@ export function createClient<TEvents extends AnyEvents>(
   function shutDown() {
     if (closed()) return
     clearInterval(watchdog)
-    clearTimeout(stallTimer)
+    stallBackoff.cancel()
     source.close()
     setState('closed')
     closeHooks.call(hookFailed)
@@ -298,28 +322,47 @@ function openEventSource(
   lastEventId: string,
   retryMs: number,
   onParseError: (message: string) => void,
+  onMessage: (message: MessageEvent<string>) => void,
 ): EventSourceLike {
   const init = { withCredentials: options.withCredentials ?? false }
   const wantsFetch = options.headers !== undefined || options.fetch !== undefined
-  if (options.EventSource !== undefined) {
+  const given = options.EventSource
+  // `HeraldEventSource` (or a subclass) given with `headers` or `fetch` is used as Herald's own,
+  // below: how a browser bundle, which leaves it out by default, sends headers.
+  const heraldGiven = given !== undefined && wantsFetch && takesHeaders(given)
+  if (given !== undefined && !heraldGiven) {
     if (wantsFetch) {
       throw new HeraldError(
         'INVALID_OPTIONS',
-        "options 'headers' and 'fetch' need Herald's EventSource: drop 'EventSource'",
+        "options 'headers' and 'fetch' need Herald's EventSource: drop 'EventSource' or pass HeraldEventSource",
       )
     }
-    return new options.EventSource(withLastEventId(url, lastEventId), init)
+    return new given(withLastEventId(url, lastEventId), init)
   }
   const native = (globalThis as { EventSource?: EventSourceConstructor }).EventSource
   if (native !== undefined && !wantsFetch) return new native(withLastEventId(url, lastEventId), init)
-  return new HeraldEventSource(url, {
+  const Herald = heraldGiven ? (given as typeof HeraldEventSource) : FallbackEventSource
+  if (Herald === undefined) {
+    const need = wantsFetch ? "options 'headers' and 'fetch' need" : 'this runtime has no EventSource: use'
+    throw new HeraldError(
+      'INVALID_OPTIONS',
+      `${need} Herald's EventSource, which browser bundles leave out: pass { EventSource: HeraldEventSource }`,
+    )
+  }
+  const herald = {
     ...init,
     lastEventId,
     retryMs,
     onParseError,
     ...(options.headers === undefined ? {} : { headers: options.headers }),
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-  })
+  }
+  return openWatchedEventSource(Herald, url, herald, onMessage)
+}
+
+/** Whether `EventSource` is Herald's (or a subclass), which takes `headers` and `fetch`. */
+function takesHeaders(EventSource: EventSourceConstructor): boolean {
+  return (EventSource as { takesHeaders?: unknown }).takesHeaders === true
 }
 
 /**

@@ -64,18 +64,37 @@ describe('HeraldEventSource: last event ID across reconnects', () => {
 })
 
 describe('HeraldEventSource: reconnection time', () => {
-  it('honours retry, fires error with readyState CONNECTING, and resends Last-Event-ID', async () => {
-    const url = twoConnections('/retry', ['retry: 60\nid: 42\ndata: a\n\n'])
+  it('honours retry (plus jitter), fires error with readyState CONNECTING, and resends Last-Event-ID', async () => {
+    const url = twoConnections('/retry', ['retry: 150\nid: 42\ndata: a\n\n'])
     const { events, errors } = open(url)
     await waitFor(() => events.length === 2)
     const [first, second] = srv.hits('/retry')
     const delay = (second?.at ?? Number.NaN) - (first?.endedAt ?? Number.NaN)
-    expect(delay).toBeGreaterThanOrEqual(50)
-    expect(delay).toBeLessThan(400)
+    // The retry time, stretched by up to half at random: 150 to 225 ms.
+    expect(delay).toBeGreaterThanOrEqual(140)
+    expect(delay).toBeLessThan(500)
     expect(second?.headers['last-event-id']).toBe('42')
     expect(errors).toEqual([
-      { status: undefined, message: 'stream ended; retrying in 60 ms', readyState: HeraldEventSource.CONNECTING },
+      {
+        status: undefined,
+        message: expect.stringMatching(/^stream ended; retrying in \d+ ms$/),
+        readyState: HeraldEventSource.CONNECTING,
+      },
     ])
+    const announced = Number(/(\d+) ms$/.exec(errors[0]?.message ?? '')?.[1])
+    expect(announced).toBeGreaterThanOrEqual(150)
+    expect(announced).toBeLessThanOrEqual(225)
+  })
+
+  it('waits at least 100 ms for retry: 0', async () => {
+    const url = twoConnections('/retry-0', ['retry: 0\ndata: a\n\n'])
+    const { events, errors } = open(url)
+    await waitFor(() => events.length === 2)
+    const [first, second] = srv.hits('/retry-0')
+    expect((second?.at ?? Number.NaN) - (first?.endedAt ?? Number.NaN)).toBeGreaterThanOrEqual(95)
+    const announced = Number(/(\d+) ms$/.exec(errors[0]?.message ?? '')?.[1])
+    expect(announced).toBeGreaterThanOrEqual(100)
+    expect(announced).toBeLessThanOrEqual(150)
   })
 
   it('ignores retry values that are not all ASCII digits or are absurd', async () => {

@@ -1,5 +1,14 @@
+import { type Backoff, createBackoff } from './backoff.ts'
 import { checkOptions } from './options.ts'
+import { createRedactor } from './redact.ts'
 import { createSseParser, type SseEvent, type SseParser } from './sse-parser.ts'
+import type {
+  AddListenerOptions,
+  EventListenerLike,
+  HeadersInitLike,
+  RemoveListenerOptions,
+  StringMessageEvent,
+} from './web-types.ts'
 
 /** The part of the WHATWG `EventSource` the Herald client uses; the browser's and `HeraldEventSource` both fit. */
 export interface EventSourceLike {
@@ -12,9 +21,9 @@ export interface EventSourceLike {
   /** Stops the stream for good. */
   close(): void
   /** Listens for `open`, `error`, `message` or a named event. */
-  addEventListener(type: string, listener: (event: Event) => void, options?: boolean | AddEventListenerOptions): void
+  addEventListener(type: string, listener: (event: Event) => void, options?: boolean | AddListenerOptions): void
   /** Removes a listener added with `addEventListener`. */
-  removeEventListener(type: string, listener: (event: Event) => void, options?: boolean | EventListenerOptions): void
+  removeEventListener(type: string, listener: (event: Event) => void, options?: boolean | RemoveListenerOptions): void
 }
 
 /** A constructor the Herald client can be given: `EventSource`, `HeraldEventSource` or a polyfill. */
@@ -29,21 +38,22 @@ export interface HeraldEventSourceInit {
    * refreshed; if it throws, that attempt counts as a network error and is retried. `Accept`,
    * `Cache-Control` and `Last-Event-ID` are always set by the spec's rules and override these.
    */
-  headers?: HeadersInit | (() => HeadersInit | Promise<HeadersInit>) | undefined
+  headers?: HeadersInitLike | (() => HeadersInitLike | Promise<HeadersInitLike>) | undefined
   /** The fetch to use, for tests or custom agents. @default globalThis.fetch */
   fetch?: typeof fetch | undefined
   /** The `Last-Event-ID` to send on the first connect, to resume a stream. @default '' */
   lastEventId?: string | undefined
-  /** Longest stream line kept; see `SseParserOptions`. @default 1048576 */
+  /** Longest stream line kept; see `SseParserOptions`. @default 67108864 (64 MiB) */
   maxLineLength?: number | undefined
-  /** Most data one event may collect; see `SseParserOptions`. @default 4194304 */
+  /** Most data one event may collect; see `SseParserOptions`. @default 67108864 (64 MiB) */
   maxEventLength?: number | undefined
   /** The reconnection time until the server sends `retry:`. @default 3000 */
   retryMs?: number | undefined
   /**
-   * The longest wait between reconnection attempts. Each attempt in a row that ends before any
-   * event arrived doubles the wait (from the `retry:` time) up to this, so a server that accepts
-   * and closes at once is not hammered; the first event resets it. @default 30000
+   * The longest wait between reconnection attempts, before jitter. Each wait is the `retry:` time
+   * (at least 100 ms), doubled for every attempt in a row that failed or ended within 1 s of
+   * opening (events or not), up to this, then stretched by up to half at random; a connection
+   * that stayed open 1 s resets it. @default 30000
    */
   maxRetryMs?: number | undefined
   /** Told when an event is dropped for breaking a limit; the stream stays open. */
@@ -64,21 +74,21 @@ export interface HeraldErrorEvent extends Event {
 /** The events a `HeraldEventSource` fires, by type. */
 export interface HeraldEventSourceEventMap {
   open: Event
-  message: MessageEvent<string>
+  message: StringMessageEvent
   error: HeraldErrorEvent
 }
 
 type Listener<TEvent> = (this: HeraldEventSource, event: TEvent) => unknown
-type Callback = EventListenerOrEventListenerObject | null
-type AddOptions = boolean | AddEventListenerOptions
-type RemoveOptions = boolean | EventListenerOptions
+type Callback = EventListenerLike | null
+type AddOptions = boolean | AddListenerOptions
+type RemoveOptions = boolean | RemoveListenerOptions
 type Handlers = { [TType in keyof HeraldEventSourceEventMap]: Listener<HeraldEventSourceEventMap[TType]> | null }
 
 const CONNECTING = 0
 const OPEN = 1
 const CLOSED = 2
-/** Where the doubling of waits starts when `retry:` is 0. */
-const MIN_BACKOFF_MS = 50
+/** Where `HeraldEventSource` keeps the wait before its next attempt on its `error` event. */
+const RETRY_WAIT = Symbol('herald.retryWait')
 
 /**
  * A WHATWG-exact `EventSource` on `fetch`, `ReadableStream`, `TextDecoder` and `EventTarget`, so it
@@ -90,6 +100,8 @@ const MIN_BACKOFF_MS = 50
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html
  */
 export class HeraldEventSource extends EventTarget {
+  /** Marks Herald's EventSource and its subclasses, which take `headers` and `fetch`: `createClient` checks it. */
+  static readonly takesHeaders = true
   static readonly CONNECTING = CONNECTING
   static readonly OPEN = OPEN
   static readonly CLOSED = CLOSED
@@ -102,11 +114,10 @@ export class HeraldEventSource extends EventTarget {
   readonly withCredentials: boolean
   #readyState: 0 | 1 | 2 = CONNECTING
   #reconnectionTime = 3000
-  #failures = 0 // reconnections in a row without an event
-  readonly #maxRetryMs: number
+  readonly #backoff: Backoff
+  readonly #redact: (text: string) => string
   #origin = 'null'
   #controller: AbortController | undefined
-  #timer: ReturnType<typeof setTimeout> | undefined
   readonly #parser: SseParser
   readonly #fetch: typeof fetch
   readonly #headers: HeraldEventSourceInit['headers']
@@ -120,7 +131,7 @@ export class HeraldEventSource extends EventTarget {
     try {
       this.url = new URL(url, base).href
     } catch {
-      throw new DOMException(`invalid EventSource URL: ${String(url)}`, 'SyntaxError')
+      throw new DOMException(`invalid EventSource URL: ${createRedactor(String(url))(String(url))}`, 'SyntaxError')
     }
     checkOptions('HeraldEventSource', init, {
       withCredentials: 'boolean',
@@ -137,7 +148,8 @@ export class HeraldEventSource extends EventTarget {
     this.withCredentials = init.withCredentials ?? false
     this.#fetch = init.fetch ?? globalThis.fetch.bind(globalThis)
     this.#headers = init.headers
-    this.#maxRetryMs = init.maxRetryMs ?? 30_000
+    this.#backoff = createBackoff({ capMs: init.maxRetryMs ?? 30_000 })
+    this.#redact = createRedactor(this.url)
     this.#reconnectionTime = init.retryMs ?? 3000
     this.#parser = createSseParser({
       onEvent: (event) => this.#dispatchMessage(event),
@@ -182,8 +194,7 @@ export class HeraldEventSource extends EventTarget {
   /** Stops the stream: aborts the request, cancels a pending reconnect, fires nothing more. */
   close(): void {
     this.#readyState = CLOSED
-    clearTimeout(this.#timer)
-    this.#timer = undefined
+    this.#backoff.cancel()
     this.#controller?.abort()
     this.#controller = undefined
     this.#parser.reset()
@@ -195,9 +206,9 @@ export class HeraldEventSource extends EventTarget {
     listener: Listener<HeraldEventSourceEventMap[TType]>,
     options?: AddOptions,
   ): void
-  override addEventListener(type: string, listener: Listener<MessageEvent<string>>, options?: AddOptions): void
+  override addEventListener(type: string, listener: Listener<StringMessageEvent>, options?: AddOptions): void
   override addEventListener(type: string, listener: Callback, options?: AddOptions): void
-  override addEventListener(type: string, listener: Listener<MessageEvent<string>> | Callback, options?: AddOptions) {
+  override addEventListener(type: string, listener: Listener<StringMessageEvent> | Callback, options?: AddOptions) {
     super.addEventListener(type, listener as Callback, options)
   }
 
@@ -207,11 +218,11 @@ export class HeraldEventSource extends EventTarget {
     listener: Listener<HeraldEventSourceEventMap[TType]>,
     options?: RemoveOptions,
   ): void
-  override removeEventListener(type: string, listener: Listener<MessageEvent<string>>, options?: RemoveOptions): void
+  override removeEventListener(type: string, listener: Listener<StringMessageEvent>, options?: RemoveOptions): void
   override removeEventListener(type: string, listener: Callback, options?: RemoveOptions): void
   override removeEventListener(
     type: string,
-    listener: Listener<MessageEvent<string>> | Callback,
+    listener: Listener<StringMessageEvent> | Callback,
     options?: RemoveOptions,
   ) {
     super.removeEventListener(type, listener as Callback, options)
@@ -271,6 +282,7 @@ export class HeraldEventSource extends EventTarget {
       if (!refused) {
         this.#origin = new URL(response.url === '' ? this.url : response.url).origin
         this.#readyState = OPEN
+        this.#backoff.opened()
         this.dispatchEvent(new Event('open'))
         if (!current()) return
       }
@@ -304,9 +316,6 @@ export class HeraldEventSource extends EventTarget {
   #dispatchMessage(event: SseEvent): void {
     if (this.#readyState !== OPEN) return
     const { type, data, lastEventId } = event
-    // An event resets the backoff, but not Herald's opening or refusal blocks: a server that
-    // sends those and closes at once must still see the waits grow.
-    if (type !== 'herald:hello' && type !== 'herald:busy') this.#failures = 0
     this.dispatchEvent(new MessageEvent(type, { data, lastEventId, origin: this.#origin }))
   }
 
@@ -317,18 +326,14 @@ export class HeraldEventSource extends EventTarget {
     this.#controller = undefined
     if (this.#readyState === CLOSED) return
     this.#readyState = CONNECTING
-    // The first retry waits the reconnection time; each failure in a row doubles it. Doubling
-    // zero stays zero: after `retry: 0` the doubling starts from MIN_BACKOFF_MS instead.
-    const base = this.#reconnectionTime > 0 || this.#failures === 0 ? this.#reconnectionTime : MIN_BACKOFF_MS
-    const backoff = base * 2 ** Math.min(this.#failures, 20)
-    const wait = Math.min(backoff, Math.max(this.#maxRetryMs, this.#reconnectionTime))
-    this.#failures += 1
-    this.dispatchEvent(errorEvent(`${message}; retrying in ${wait} ms`, status))
-    if (this.#readyState !== CONNECTING) return
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined
-      if (this.#readyState === CONNECTING) void this.#connect()
-    }, wait)
+    // The reconnection time, at least a floor, doubled while connections keep failing or ending
+    // quickly (an event does not reset it: only a connection that lasted does), and jittered.
+    const wait = this.#backoff.next(this.#reconnectionTime)
+    const event = errorEvent(this.#redact(`${message}; retrying in ${wait} ms`), status)
+    Object.defineProperty(event, RETRY_WAIT, { value: wait })
+    this.dispatchEvent(event)
+    // The wait starts once the listeners have run, so the retry is never earlier than announced.
+    if (this.#readyState === CONNECTING) this.#backoff.after(wait, () => void this.#connect())
   }
 
   // "Fail the connection": closed for good. The abort releases a body the server left open.
@@ -337,8 +342,14 @@ export class HeraldEventSource extends EventTarget {
     this.#controller = undefined
     if (this.#readyState === CLOSED) return
     this.#readyState = CLOSED
-    this.dispatchEvent(errorEvent(message, status))
+    this.dispatchEvent(errorEvent(this.#redact(message), status))
   }
+}
+
+/** How long a `HeraldEventSource` waits before the attempt its `error` event announces, if it is one. */
+export function retryWaitOf(event: Event): number | undefined {
+  const wait = (event as { [RETRY_WAIT]?: unknown })[RETRY_WAIT]
+  return typeof wait === 'number' ? wait : undefined
 }
 
 // The MIME type essence must be text/event-stream: type and subtype are case-insensitive and

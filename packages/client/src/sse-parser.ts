@@ -9,6 +9,8 @@ const LF = 10
 const SPACE = 32
 /** Longest `retry` honoured: `setTimeout` treats anything larger as 1 ms. */
 const MAX_RETRY_MS = 2 ** 31 - 1
+/** Default line and event limit: far above any real event, far below V8's longest string (~512 MiB). */
+export const DEFAULT_MAX_LENGTH = 64 * 1024 * 1024
 
 /** One dispatched event. */
 export interface SseEvent {
@@ -30,9 +32,13 @@ export interface SseParserOptions {
   onComment?: ((text: string) => void) | undefined
   /** Told when a block is dropped for breaking a limit; parsing goes on with the next block. */
   onError?: ((message: string) => void) | undefined
-  /** Longest line kept; a longer one is dropped, with the block it belongs to, without buffering it. @default 1048576 */
+  /**
+   * Longest line kept; a longer one is dropped, with the block it belongs to, without buffering
+   * more of it. The SSE standard sets no limit and browsers read lines of many MiB (a large JSON
+   * snapshot), so the default only stops an endless line. @default 67108864 (64 MiB)
+   */
   maxLineLength?: number | undefined
-  /** Most data one event may collect; a block that collects more is dropped. @default 4194304 */
+  /** Most data one event may collect; a block that collects more is dropped. @default 67108864 (64 MiB) */
   maxEventLength?: number | undefined
 }
 
@@ -49,8 +55,8 @@ export interface SseParser {
 /** Creates a parser that follows the WHATWG rules exactly, with bounded memory. */
 export function createSseParser(options: SseParserOptions): SseParser {
   const { onEvent, onRetry, onComment, onError } = options
-  const maxLine = limit(options.maxLineLength, 1_048_576, 'maxLineLength')
-  const maxEvent = limit(options.maxEventLength, 4_194_304, 'maxEventLength')
+  const maxLine = limit(options.maxLineLength, DEFAULT_MAX_LENGTH, 'maxLineLength')
+  const maxEvent = limit(options.maxEventLength, DEFAULT_MAX_LENGTH, 'maxEventLength')
 
   let partial = '' // the unfinished line from earlier pieces
   let afterCR = false // the previous piece ended in CR, so a leading LF is the rest of that CRLF

@@ -12,6 +12,7 @@ export interface ClientOptions {
   /**
    * The EventSource implementation. Defaults to the runtime's own (browsers) and to Herald's
    * spec-compliant fetch-based one where there is none (Node) or when `headers` are given.
+   * Browser bundles leave Herald's out: pass `HeraldEventSource` here to use `headers` or `fetch`.
    */
   EventSource?: EventSourceConstructor | undefined
   /** Send cookies on cross-origin requests. @default false */
