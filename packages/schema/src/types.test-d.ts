@@ -70,6 +70,17 @@ describe('EventName', () => {
     expectTypeOf<EventName<E>>().toEqualTypeOf<'name' | 'age' | 'count' | 'time' | 'at' | 'user' | 'ping' | 'mini'>()
     expectTypeOf<EventName<typeof events>>().not.toEqualTypeOf<string>()
   })
+
+  it('gives the common names of a union of contracts', () => {
+    const other = defineEvents({ age: z.number(), extra: z.string() })
+    expectTypeOf<EventName<E | typeof other>>().toEqualTypeOf<'age'>()
+  })
+
+  it('accepts a string in code generic over the contract', () => {
+    typeOnly(() => <TEvents extends AnyEvents>(contract: TEvents) => {
+      for (const name of contract.names) encodePayload(contract, name, undefined as never)
+    })
+  })
 })
 
 describe('Payload and WirePayload', () => {

@@ -41,8 +41,16 @@ export type AnyEvents = Events<AnyEventMap>
 /** The event map behind a contract. */
 export type EventMapOf<TEvents extends AnyEvents> = TEvents extends Events<infer $Map> ? $Map : never
 
-/** The names of a contract's events: `EventName<typeof events>` is `'name' | 'age'`. */
-export type EventName<TEvents extends AnyEvents> = keyof EventMapOf<TEvents> & string
+/**
+ * The names of a contract's events: `EventName<typeof events>` is `'name' | 'age'`.
+ * Written as an always-true conditional on purpose: for a known contract TypeScript resolves
+ * it and prints the union instead of this alias, so a typo reads `'"agee"' is not assignable
+ * to parameter of type '"age" | "name"'`. Both branches accept a `string`, so generic code over
+ * `AnyEvents` can still pass one; the tuple stops it distributing over a union of contracts.
+ */
+export type EventName<TEvents extends AnyEvents> = [TEvents] extends [AnyEvents]
+  ? keyof EventMapOf<TEvents> & string
+  : string
 
 /** What `emit` takes and listeners receive for one event: the schema's output type. */
 export type Payload<TEvents extends AnyEvents, TName extends EventName<TEvents>> = z4.output<
