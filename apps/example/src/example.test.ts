@@ -8,6 +8,8 @@ const executablePath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
 let browser: Browser
 let server: ExampleServer
 let page: Page
+/** Every answer of 400 or more the page got, e.g. a missing favicon. */
+const failed: string[] = []
 
 beforeAll(async () => {
   if (!existsSync(new URL('../public/app.js', import.meta.url))) {
@@ -25,6 +27,9 @@ beforeAll(async () => {
     ],
   })
   page = await browser.newPage()
+  page.on('response', (response) => {
+    if (response.status() >= 400) failed.push(`${response.status()} ${response.url()}`)
+  })
   await page.goto(server.url)
 })
 
@@ -86,5 +91,30 @@ it("serves a plain browser EventSource: Herald's stream is standard SSE", async 
   )
   expect(received.native).toBe(true)
   expect(new Date(JSON.parse(received.data)).getTime()).toBeGreaterThan(Date.now() - 5000)
-  expect(received.lastEventId).toMatch(/^\d+-\d+$/)
+  expect(received.lastEventId).toMatch(/^[A-Za-z0-9]+-\d+-\d+$/)
+})
+
+it('says what it demonstrates and what Start and Stop do', async () => {
+  const about = (await page.locator('#about').textContent()) ?? ''
+  expect(about).toMatch(/time[\s\S]*name[\s\S]*age/)
+  const hint = (await page.locator('.hint').textContent()) ?? ''
+  expect(hint).toMatch(/Start[\s\S]*opens the stream/)
+  expect(hint).toMatch(/Stop[\s\S]*closes it/)
+})
+
+it('loads without a failed request, and /favicon.ico is no 404', async () => {
+  expect(failed).toEqual([])
+  expect(await page.locator('link[rel="icon"]').getAttribute('href')).toMatch(/^data:image\/svg\+xml,/)
+  expect((await fetch(`${server.url}/favicon.ico`)).status).toBe(204)
+})
+
+it('serves a minified bundle, and the source map it links to', async () => {
+  const script = await (await fetch(`${server.url}/app.js`)).text()
+  expect(script.length).toBeLessThan(120_000) // 200 KB unminified; about 95 KB minified, most of it zod
+  expect(script.split('\n').length).toBeLessThan(50)
+  const link = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(script)?.[1]
+  if (link === undefined) return // no map linked, none needed
+  const map = await fetch(new URL(link, `${server.url}/app.js`))
+  expect(map.status).toBe(200)
+  expect((await map.json()) as { version: number }).toMatchObject({ version: 3 })
 })

@@ -31,7 +31,10 @@ export interface ExampleServer {
   close(): Promise<void>
 }
 
-/** Starts the example: the page at `/`, its script at `/app.js`, the stream at `/events`. */
+/**
+ * Starts the example: the page at `/`, its script at `/app.js` (with `/app.js.map`), the stream at
+ * `/events`.
+ */
 export async function startServer({ port, tickMs = 1000 }: ServerOptions): Promise<ExampleServer> {
   const channel = createChannel(events, { heartbeatMs: 15_000, retryMs: 1000 })
   const router = new Router()
@@ -43,6 +46,15 @@ export async function startServer({ port, tickMs = 1000 }: ServerOptions): Promi
   router.get('/app.js', async (ctx) => {
     ctx.type = 'text/javascript'
     ctx.body = await readFile(new URL('app.js', publicDir))
+  })
+  // The bundle's source map, for the browser's developer tools (app.js links to it).
+  router.get('/app.js.map', async (ctx) => {
+    ctx.type = 'application/json'
+    ctx.body = await readFile(new URL('app.js.map', publicDir))
+  })
+  // The page links an inline icon; this answers browsers and tools that ask for /favicon.ico anyway.
+  router.get('/favicon.ico', (ctx) => {
+    ctx.status = 204
   })
   const app = new Koa()
   app.use(router.routes()).use(router.allowedMethods())

@@ -1,0 +1,70 @@
+/**
+ * Reads the fenced code blocks of a Markdown page, with what its info string asks of the docs test.
+ *
+ * The convention, for writers of README.md and docs/*.md (nothing of it shows on GitHub, which
+ * reads only the first word of an info string):
+ * - ```` ```ts ```` : type-checked, as its own module, under strict settings (see docs.test.ts).
+ * - ```` ```ts file=server.ts ```` : written under that name, so later blocks of the same page can
+ *   `import … from './server.ts'` as a reader's own files would.
+ * - ```` ```ts prelude=NAME ```` : a fragment; `apps/docs/preludes/NAME.ts` is put before it,
+ *   unseen by the reader, to declare what the fragment uses. `app` declares `events` (name, age,
+ *   time), `channel`, `client`, a Koa `app`, a `router` and `token()`; `contract` only `events`
+ *   and `token()`, for fragments that create their own channel or client.
+ * - ```` ```ts run ```` : also executed with Node, after every server block of the page started;
+ *   it must exit 0 within 20 s. `PORT` holds the port the page's server listens on.
+ * - ```` ```ts run=server ```` : started first and kept running while the page's other `run`
+ *   blocks run; it must listen on `PORT`, and exit 0 on SIGTERM.
+ * - Shell, JSON, SSE wire samples and plain text (`sh`, `json`, `jsonc`, `sse`, `http`, `text`)
+ *   are exempt; a fence with any other language, or none, fails the test until it is classified.
+ */
+
+/** One fenced block of a page. */
+export interface Snippet {
+  /** The page it comes from, relative to the repository root. */
+  readonly page: string
+  /** The 1-based line of the page where its code starts (the line after the fence). */
+  readonly line: number
+  readonly lang: string
+  readonly code: string
+  /** The file name it asks for (`file=`), if any. */
+  readonly file: string | undefined
+  /** The prelude it asks for (`prelude=`), if any. */
+  readonly prelude: string | undefined
+  /** `'script'` for `run`, `'server'` for `run=server`, `undefined` when only type-checked. */
+  readonly run: 'script' | 'server' | undefined
+}
+
+/** Languages the docs test does not check. */
+export const EXEMPT = new Set(['sh', 'json', 'jsonc', 'sse', 'http', 'text'])
+
+/** Every fenced block of `markdown`, in order. Throws on a fence that is never closed. */
+export function readSnippets(page: string, markdown: string): Snippet[] {
+  const lines = markdown.split('\n')
+  const snippets: Snippet[] = []
+  for (let index = 0; index < lines.length; index++) {
+    const open = /^( *)(`{3,}|~{3,})(.*)$/.exec(lines[index] as string)
+    if (open === null) continue
+    const [, indent = '', fence = '', info = ''] = open
+    const words = info.trim().split(/\s+/).filter(Boolean)
+    const flags = new Map(words.slice(1).map((word) => [word.split('=')[0], word.split('=')[1] ?? ''] as const))
+    const body: string[] = []
+    let end = index + 1
+    while (end < lines.length && !(lines[end] as string).trimStart().startsWith(fence)) {
+      body.push((lines[end] as string).slice(indent.length))
+      end += 1
+    }
+    if (end === lines.length) throw new Error(`${page}:${index + 1}: a code fence that is never closed`)
+    const run = flags.get('run')
+    snippets.push({
+      page,
+      line: index + 2,
+      lang: words[0] ?? '',
+      code: `${body.join('\n')}\n`,
+      file: flags.get('file') || undefined,
+      prelude: flags.get('prelude') || undefined,
+      run: run === undefined ? undefined : run === 'server' ? 'server' : 'script',
+    })
+    index = end
+  }
+  return snippets
+}
