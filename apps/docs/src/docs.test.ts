@@ -9,9 +9,10 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EXEMPT, readSnippets, type Snippet } from './snippets.ts'
 
-// Docs that cannot rot: every TypeScript block of README.md and docs/*.md is written to a temporary
-// project and type-checked with the repository's tsc, and the blocks marked `run` are executed
-// against a real server on a real port. The info-string convention is described in snippets.ts.
+// Docs that cannot rot: every TypeScript block of README.md, docs/*.md and packages/*/README.md
+// is written to a temporary project and type-checked with the repository's tsc, and the blocks
+// marked `run` are executed against a real server on a real port. The info-string convention is
+// described in snippets.ts.
 //
 // The project is strict (the repository's tsconfig.base.json: strict, exactOptionalPropertyTypes,
 // noUncheckedIndexedAccess, nodenext) minus three settings a reader's own code rarely has and a
@@ -113,8 +114,9 @@ afterAll(async () => {
   if (dir !== '') await rm(dir, { recursive: true, force: true })
 })
 
-it('reads README.md and the docs/ pages', () => {
+it('reads README.md, the docs/ pages and each package README', () => {
   expect(pages.map((p) => p.page)).toContain('README.md')
+  expect(pages.map((p) => p.page)).toContain('packages/server/README.md')
   expect(pages.length).toBeGreaterThan(5)
 })
 
@@ -155,11 +157,21 @@ describe.each(pagesToCheck())('%s', (page) => {
   }, 60_000)
 })
 
-/** The pages, listed synchronously: vitest builds the test tree before any hook runs. */
+/**
+ * The pages, listed synchronously: vitest builds the test tree before any hook runs. The README,
+ * every page of docs/, and each package's README (what npm shows).
+ */
 function pagesToCheck(): string[] {
   const docs = join(root, 'docs')
   const names = existsSync(docs) ? readdirSync(docs).filter((name) => name.endsWith('.md')) : []
-  return ['README.md', ...names.sort().map((name) => `docs/${name}`)]
+  const packages = readdirSync(join(root, 'packages'))
+    .filter((name) => existsSync(join(root, 'packages', name, 'README.md')))
+    .sort()
+  return [
+    'README.md',
+    ...names.sort().map((name) => `docs/${name}`),
+    ...packages.map((name) => `packages/${name}/README.md`),
+  ]
 }
 
 interface Running {

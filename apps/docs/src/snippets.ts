@@ -1,8 +1,8 @@
 /**
  * Reads the fenced code blocks of a Markdown page, with what its info string asks of the docs test.
  *
- * The convention, for writers of README.md and docs/*.md (nothing of it shows on GitHub, which
- * reads only the first word of an info string):
+ * The convention, for writers of README.md, docs/*.md and each package's README.md (nothing of it
+ * shows on GitHub, which reads only the first word of an info string):
  * - ```` ```ts ```` : type-checked, as its own module, under strict settings (see docs.test.ts).
  * - ```` ```ts file=server.ts ```` : written under that name, so later blocks of the same page can
  *   `import … from './server.ts'` as a reader's own files would.
