@@ -98,3 +98,31 @@ describe('engine settings: each in one place', () => {
     expect(eventIdsIn(stream.text())).toEqual(ids.slice(1))
   })
 })
+
+describe('engine ownership: a channel closes only the engine it created', () => {
+  it('closing one of two channels on a shared engine leaves the other serving, and the engine open', async () => {
+    const memory = createMemoryEngine()
+    let engineCloses = 0
+    const engine = engineView(memory, {
+      close: () => {
+        engineCloses += 1
+        return memory.close()
+      },
+    })
+    const { channel: first } = await serve(engine)
+    const { channel: second, server } = await serve(engine)
+    const stream = await openRaw(server.url)
+    defer(() => stream.close())
+    await stream.waitFor('herald:hello')
+    await first.close()
+    expect(engineCloses).toBe(0)
+    // The first channel is unsubscribed: an emit on the second reaches the second's stream once.
+    const id = second.emit('n', 7)
+    const text = await stream.waitFor('data: 7\n')
+    expect(idsIn(text)).toEqual([id])
+    await second.close()
+    expect(engineCloses).toBe(0) // the caller's to close
+    await engine.close()
+    expect(engineCloses).toBe(1)
+  })
+})

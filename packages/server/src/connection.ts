@@ -1,18 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import type { StoredEvent } from './engine.ts'
+import type { CatchUp } from './catch-up.ts'
 import { SSE_HEADERS } from './headers.ts'
 
 /** One open stream: its response, and what the channel needs to know to write to it. */
 export interface Connection {
   readonly res: ServerResponse
   /**
-   * While the stream catches up (replay, then the live events that came meanwhile), the events
-   * still to write, from `sent` on; `undefined` once it is live and gets each event as emitted.
+   * While the stream catches up (replay, then the live events that came meanwhile), what it still
+   * has to write; `undefined` once it is live and gets each event as emitted.
    */
-  queue: StoredEvent[] | undefined
-  /** How many events of `queue` were written. */
-  sent: number
+  catchUp: CatchUp | undefined
   /** Nothing was written since the last heartbeat tick. */
   idle: boolean
   /** The socket of an HTTP/1.1 chunked response, for live writes of ready-made chunks. */
@@ -47,7 +45,7 @@ export function openConnection(req: IncomingMessage, res: ServerResponse, prelud
   // Once the head is out, a chunked HTTP/1.1 body is plain bytes on the socket: the live path
   // writes chunks framed once per flush straight to it, skipping the per-write work of `res`.
   const chunked = (res as { chunkedEncoding?: boolean }).chunkedEncoding === true && req.httpVersionMajor === 1
-  return { res, queue: undefined, sent: 0, idle: false, socket: chunked ? (res.socket ?? undefined) : undefined }
+  return { res, catchUp: undefined, idle: false, socket: chunked ? (res.socket ?? undefined) : undefined }
 }
 
 const CRLF = Buffer.from('\r\n')

@@ -30,7 +30,7 @@ describe('SSE framing', () => {
   })
 
   it('keeps hostile control data on one line', () => {
-    const block = formatControl('gap', { lastEventId: 'x\r\nevent: admin\n\ndata: 1' }).toString()
+    const block = formatControl('herald:gap', { lastEventId: 'x\r\nevent: admin\n\ndata: 1' }).toString()
     expect(block.split('\n').filter(Boolean)).toHaveLength(2)
     expect(block).toBe('event: herald:gap\ndata: {"lastEventId":"x\\r\\nevent: admin\\n\\ndata: 1"}\n\n')
   })

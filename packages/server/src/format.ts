@@ -1,6 +1,7 @@
 // SSE framing. Every function returns the complete bytes of one block, so an event is encoded
 // once per emit and the same Buffer is written to every connection. Herald's own control events
-// live in the `herald:` namespace, which `defineEvents` keeps user events out of.
+// (their names and payloads) are declared once in @herald/schema's protocol module.
+import { type ControlName, type ControlPayloads, encodeControl } from '@herald/schema'
 
 /** One event block: `id:`, `event:`, then one `data:` line per line of `data`. */
 export function formatEvent(id: string, name: string, data: string): string {
@@ -25,15 +26,16 @@ export interface ControlFields {
   readonly id?: string | undefined
 }
 
-/** A Herald control event; `data` is JSON-encoded, so it stays on one line. */
-export function formatControl(
-  name: 'hello' | 'gap' | 'busy',
-  data: Record<string, unknown>,
+/** A Herald control event; its `data:` is the protocol's encoding, so it stays on one line. */
+export function formatControl<TName extends ControlName>(
+  name: TName,
+  payload: ControlPayloads[TName],
   { retryMs, id }: ControlFields = {},
 ): Buffer {
   const retry = retryMs === undefined ? '' : `retry: ${retryMs}\n`
   const position = id === undefined ? '' : `id: ${id}\n`
-  return Buffer.from(`${retry}${position}event: herald:${name}\ndata: ${JSON.stringify(data)}\n\n`)
+  const data = encodeControl(name, payload)
+  return Buffer.from(`${retry}${position}event: ${name}\ndata:${data === '' ? '' : ` ${data}`}\n\n`)
 }
 
 /**
@@ -43,11 +45,14 @@ export function formatControl(
  * from where it joined.
  */
 export function formatPrelude(retryMs: number, heartbeatMs: number, id?: string): Buffer {
-  return Buffer.concat([Buffer.from(': herald\n'), formatControl('hello', { heartbeatMs, retryMs }, { retryMs, id })])
+  return Buffer.concat([
+    Buffer.from(': herald\n'),
+    formatControl('herald:hello', { heartbeatMs, retryMs }, { retryMs, id }),
+  ])
 }
 
 /** The keep-alive written to idle connections: an event, not a comment, so a page's script can see it. */
-export const HEARTBEAT: Buffer = Buffer.from('event: herald:ping\ndata:\n\n')
+export const HEARTBEAT: Buffer = formatControl('herald:ping', null)
 
 /**
  * A reconnection delay spread over [ms, 2·ms), so clients cut off together don't return together.

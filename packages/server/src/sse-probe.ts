@@ -3,7 +3,7 @@
 // engine package needs nothing more than vitest to run the suite.
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { AnyEvents } from '@herald/schema'
+import { type AnyEvents, RESERVED_PREFIX } from '@herald/schema'
 import type { Channel } from './types.ts'
 
 /** A listening node:http server that hands every request to a channel. */
@@ -60,7 +60,7 @@ export function openProbe(url: string, headers: Record<string, string> = {}): Pr
 /** The `id:` values of the events in an SSE text, in order (Herald's own `herald:` blocks left out). */
 export function eventIdsIn(text: string): string[] {
   return [...text.matchAll(/^id: (.*)\nevent: (.*)$/gm)]
-    .filter((match) => !(match[2] as string).startsWith('herald:'))
+    .filter((match) => !(match[2] as string).startsWith(RESERVED_PREFIX))
     .map((match) => match[1] as string)
 }
 

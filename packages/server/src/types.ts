@@ -26,7 +26,12 @@ export interface ChannelOptions<TPublished extends EventId | Promise<EventId> = 
    * @default 1000
    */
   historySize?: number | undefined
-  /** Where events are ordered, stored and fanned out. @default the in-memory engine */
+  /**
+   * Where events are ordered, stored and fanned out. A passed engine is yours: `close()` unsubscribes
+   * the channel from it but does not close it, so several channels can share one engine; close it
+   * yourself once every channel on it is closed. The default engine is the channel's, closed with it.
+   * @default a new in-memory engine
+   */
   engine?: ChannelEngine<TPublished> | undefined
   /**
    * The most events a stream catching up (its replay, then the live events meanwhile) may have
@@ -83,6 +88,9 @@ export interface Channel<TEvents extends AnyEvents, TPublished extends EventId |
    * request over a connection limit gets a `herald:busy` event and a long `retry:`, then the end.
    */
   handle(req: StreamRequest, res: StreamResponse): void
-  /** Ends every stream (clients reconnect after `retry`) and stops the channel. */
+  /**
+   * Ends every stream (clients reconnect after `retry`) and stops the channel. Closes the engine
+   * only if the channel created it (no `engine` option).
+   */
   close(): Promise<void>
 }

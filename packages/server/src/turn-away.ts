@@ -1,0 +1,28 @@
+import type { ServerResponse } from 'node:http'
+import { REFUSED_HEADER, type RefusedReason } from '@herald/schema'
+import { formatControl } from './format.ts'
+
+/**
+ * Answers with a stream that carries only `block` and ends: every EventSource comes back after
+ * its `retry:`. The refused header lets Herald's own EventSource see the refusal before it opens,
+ * and `Retry-After` tells any other HTTP client.
+ */
+export function turnAway(res: ServerResponse, reason: RefusedReason, block: Buffer, waitMs: number): void {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    'retry-after': String(Math.ceil(waitMs / 1000)),
+    [REFUSED_HEADER]: reason,
+  })
+  res.end(block)
+}
+
+/** Turns a request away from a closed channel: only a `retry:` of `waitMs`. */
+export function turnAwayClosed(res: ServerResponse, waitMs: number): void {
+  turnAway(res, 'closed', Buffer.from(`retry: ${waitMs}\n\n`), waitMs)
+}
+
+/** Turns a request away at a limit: a `herald:busy` event and a `retry:`, both of `waitMs`. */
+export function turnAwayBusy(res: ServerResponse, waitMs: number): void {
+  turnAway(res, 'busy', formatControl('herald:busy', { retryMs: waitMs }, { retryMs: waitMs }), waitMs)
+}
