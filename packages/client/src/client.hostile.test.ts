@@ -35,10 +35,13 @@ function route(handler: (ctx: RouteContext) => unknown) {
   return { url: srv.route(path, handler), hits: () => srv.hits(path) }
 }
 
-/** A client that records payloads, states and errors, closed after the test. */
-function track(url: string, options: ClientOptions = {}) {
+/**
+ * A client that records payloads, states and errors, closed after the test: concurrent tests
+ * pass their context's `onTestFinished`, as afterEach would close the clients of the others.
+ */
+function track(url: string, options: ClientOptions = {}, onFinished = (fn: () => void) => jobs.add(fn)) {
   const client = createClient(events, url, options)
-  jobs.add(() => client.close())
+  onFinished(() => client.close())
   const received: [string, unknown][] = []
   const states = [client.state]
   const errors: HeraldError[] = []
@@ -236,33 +239,36 @@ describe('malformed streams', () => {
   }, 30_000)
 })
 
-describe('refusals', () => {
+describe.concurrent('refusals', () => {
   const statuses = [400, 403, 404, 405, 410, 429, 451, 502, 503, 504]
 
-  it.each(statuses)('HTTP %i: CONNECTION_FAILED with the status, state closed, no retry', async (status) => {
-    const { url, hits } = route(({ res }) => {
-      res.writeHead(status, { 'content-type': 'text/event-stream', 'retry-after': '0' })
-      res.end('retry: 1\nevent: name\ndata: "smuggled"\n\n')
-    })
-    const { received, states, errors } = track(url)
-    await expect.poll(() => states.at(-1)).toBe('closed')
-    await sleep(200) // long enough for a retry storm to show
-    expect(states).toEqual(['connecting', 'closed'])
-    expect(errors.map((error) => [isHeraldError(error), error.code, error.status])).toEqual([
-      [true, 'CONNECTION_FAILED', status],
-    ])
-    expect(received).toEqual([])
-    expect(hits()).toHaveLength(1)
-  })
+  it.for(statuses)(
+    'HTTP %i: CONNECTION_FAILED with the status, state closed, no retry',
+    async (status, { expect, onTestFinished }) => {
+      const { url, hits } = route(({ res }) => {
+        res.writeHead(status, { 'content-type': 'text/event-stream', 'retry-after': '0' })
+        res.end('retry: 1\nevent: name\ndata: "smuggled"\n\n')
+      })
+      const { received, states, errors } = track(url, {}, onTestFinished)
+      await expect.poll(() => states.at(-1)).toBe('closed')
+      await sleep(200) // long enough for a retry storm to show
+      expect(states).toEqual(['connecting', 'closed'])
+      expect(errors.map((error) => [isHeraldError(error), error.code, error.status])).toEqual([
+        [true, 'CONNECTION_FAILED', status],
+      ])
+      expect(received).toEqual([])
+      expect(hits()).toHaveLength(1)
+    },
+  )
 
-  it.each(['text/html', 'text/plain; charset=utf-8', 'application/octet-stream', 'text/event-stream-x', ''])(
+  it.for(['text/html', 'text/plain; charset=utf-8', 'application/octet-stream', 'text/event-stream-x', ''])(
     "200 with content type '%s': CONNECTION_FAILED 200, closed, nothing delivered",
-    async (type) => {
+    async (type, { expect, onTestFinished }) => {
       const { url, hits } = route(async ({ res }) => {
         res.writeHead(200, type === '' ? {} : { 'content-type': type })
         await send(res, 'event: name\ndata: "smuggled"\n\n')
       })
-      const { received, states, errors } = track(url)
+      const { received, states, errors } = track(url, {}, onTestFinished)
       await expect.poll(() => states.at(-1)).toBe('closed')
       await sleep(150)
       expect(errors.map((error) => [error.code, error.status])).toEqual([['CONNECTION_FAILED', 200]])
@@ -271,9 +277,12 @@ describe('refusals', () => {
     },
   )
 
-  it('a redirect loop is a network error: CONNECTION_LOST, then a slow retry, not a storm', async () => {
+  it('a redirect loop is a network error: CONNECTION_LOST, then a slow retry, not a storm', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const { url, hits } = route(({ res, req }) => void res.writeHead(302, { location: req.url ?? '/' }).end())
-    const { states, errors } = track(url)
+    const { states, errors } = track(url, {}, onTestFinished)
     await expect.poll(() => errors.length, { timeout: 3000 }).toBeGreaterThan(0)
     await sleep(500)
     expect(errors.map((error) => error.code)).toEqual(['CONNECTION_LOST'])
@@ -297,13 +306,16 @@ function expectDoubling(gaps: number[], base: number): void {
   })
 }
 
-describe('a server that closes at once, in a loop', () => {
-  it('accept, retry: 20, close: the client backs off from the 100 ms floor, doubling each wait', async () => {
+describe.concurrent('a server that closes at once, in a loop', () => {
+  it('accept, retry: 20, close: the client backs off from the 100 ms floor, doubling each wait', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const { url, hits } = route(({ res }) => {
       sseHead(res)
       res.end('retry: 20\n\n')
     })
-    const { states, errors } = track(url)
+    const { states, errors } = track(url, {}, onTestFinished)
     await sleep(1500)
     const count = hits().length
     // With no back-off: 1500 / 20 = 75 requests. Doubling from 100 ms: 0, 100, 300, 700 (to 1.5 times).
@@ -314,14 +326,17 @@ describe('a server that closes at once, in a loop', () => {
     expect(states.slice(0, 3)).toEqual(['connecting', 'open', 'reconnecting'])
   })
 
-  it('one event, then sockets destroyed before any answer: the client backs off the same way', async () => {
+  it('one event, then sockets destroyed before any answer: the client backs off the same way', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const { url, hits } = route(async ({ req, res, n }) => {
       if (n > 0) return void req.socket.destroy()
       sseHead(res)
       await send(res, 'retry: 20\nevent: name\ndata: "once"\n\n')
       res.end()
     })
-    const { received, errors } = track(url)
+    const { received, errors } = track(url, {}, onTestFinished)
     await sleep(1500)
     expect(received).toEqual([['name', 'once']])
     expect(hits().length).toBeLessThanOrEqual(6)
@@ -329,12 +344,15 @@ describe('a server that closes at once, in a loop', () => {
     expect(new Set(errors.map((error) => error.code))).toEqual(new Set(['CONNECTION_LOST']))
   })
 
-  it('accept, retry: 0, close: every wait is at least the 100 ms floor, doubling', async () => {
+  it('accept, retry: 0, close: every wait is at least the 100 ms floor, doubling', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const { url, hits } = route(({ res }) => {
       sseHead(res)
       res.end('retry: 0\n\n')
     })
-    track(url)
+    track(url, {}, onTestFinished)
     await sleep(1500)
     // Without a floor: hundreds of requests. From 100 ms: 0, 100, 300, 700 (to 1.5 times).
     expect(hits().length).toBeGreaterThanOrEqual(4)
@@ -342,12 +360,12 @@ describe('a server that closes at once, in a loop', () => {
     expectDoubling(gapsOf(hits()), 100)
   })
 
-  it("Herald's opening block, then close: still backs off", async () => {
+  it("Herald's opening block, then close: still backs off", async ({ expect, onTestFinished }) => {
     const { url, hits } = route(({ res }) => {
       sseHead(res)
       res.end(': herald\nretry: 20\nevent: herald:hello\ndata: {"heartbeatMs":0}\n\n')
     })
-    const { client } = track(url)
+    const { client } = track(url, {}, onTestFinished)
     await sleep(1500)
     // A connection that ends at once, whatever it sent, does not reset the doubling.
     expect(hits().length).toBeGreaterThanOrEqual(4)
@@ -379,7 +397,7 @@ describe('messages named like the EventSource events', () => {
   })
 })
 
-describe('close() from inside a hook', () => {
+describe.concurrent('close() from inside a hook', () => {
   const endings: [how: string, reply: (ctx: RouteContext) => Promise<void>][] = [
     [
       'on a dropped connection',
@@ -398,20 +416,23 @@ describe('close() from inside a hook', () => {
     ],
   ]
 
-  it.each(endings)('from onError %s: the client stays closed and never reconnects', async (_how, reply) => {
-    const { url, hits } = route(reply)
-    const { client, states, errors } = track(url)
-    client.onError(() => client.close())
-    await expect.poll(() => states.at(-1)).toBe('closed')
-    await sleep(300) // many retry and watchdog periods
-    expect(states).toEqual(['connecting', 'open', 'closed'])
-    expect(errors.map((error) => error.code)).toEqual(['CONNECTION_LOST'])
-    expect(hits()).toHaveLength(1)
-  })
+  it.for(endings)(
+    'from onError %s: the client stays closed and never reconnects',
+    async ([_how, reply], { expect, onTestFinished }) => {
+      const { url, hits } = route(reply)
+      const { client, states, errors } = track(url, {}, onTestFinished)
+      client.onError(() => client.close())
+      await expect.poll(() => states.at(-1)).toBe('closed')
+      await sleep(300) // many retry and watchdog periods
+      expect(states).toEqual(['connecting', 'open', 'closed'])
+      expect(errors.map((error) => error.code)).toEqual(['CONNECTION_LOST'])
+      expect(hits()).toHaveLength(1)
+    },
+  )
 
-  it('from onState when the stream opens: no onOpen hook runs after it', async () => {
+  it('from onState when the stream opens: no onOpen hook runs after it', async ({ expect, onTestFinished }) => {
     const { url } = route(({ res }) => sseHead(res))
-    const { client, states } = track(url)
+    const { client, states } = track(url, {}, onTestFinished)
     let opens = 0
     client.onOpen(() => opens++)
     client.onState((state) => {
@@ -455,7 +476,7 @@ describe('hostile herald: control events', () => {
   it('herald:hello with heartbeatMs 1 on a silent stream: no reconnect storm', async () => {
     const { url, hits } = route(async ({ res }) => {
       sseHead(res)
-      await send(res, 'retry: 20\nevent: herald:hello\ndata: {"heartbeatMs":1}\n\n')
+      await send(res, 'retry: 20\nevent: herald:hello\ndata: {"heartbeatMs":1,"retryMs":20}\n\n')
     })
     track(url)
     await sleep(1000)

@@ -100,7 +100,8 @@ describe('HeraldEventSource: open handles', () => {
   it('leaves nothing that keeps a process alive after close() or a failed connection', async () => {
     const env = { ...process.env, EVENT_SOURCE_URL: new URL('./event-source.ts', import.meta.url).href }
     const cwd = fileURLToPath(new URL('../../..', import.meta.url))
-    const args = ['--import', 'tsx', '--input-type=module', '-e', child]
+    // The workspace packages from their source, as in the suite, not from a `dist` that may be stale.
+    const args = ['--conditions=@herald/source', '--import', 'tsx', '--input-type=module', '-e', child]
     const stdout = await new Promise<string>((resolve, reject) => {
       execFile(process.execPath, args, { cwd, env, timeout: 8000 }, (error, out) =>
         error ? reject(error) : resolve(out),

@@ -1,3 +1,4 @@
+import { REFUSED_HEADER } from '@herald/schema'
 import { type Backoff, createBackoff } from './backoff.ts'
 import { checkOptions } from './options.ts'
 import { createRedactor } from './redact.ts'
@@ -276,9 +277,9 @@ export class HeraldEventSource extends EventTarget {
         return
       }
       // Herald turns a request away (at a connection limit, or shutting down) with a 200 stream
-      // that holds only `retry:`, so that a native EventSource comes back; its Herald-Refused
+      // that holds only `retry:`, so that a native EventSource comes back; its `Herald-Refused`
       // header lets this one read that retry without ever announcing the stream as open.
-      const refused = response.headers.has('herald-refused')
+      const refused = response.headers.has(REFUSED_HEADER)
       if (!refused) {
         this.#origin = new URL(response.url === '' ? this.url : response.url).origin
         this.#readyState = OPEN

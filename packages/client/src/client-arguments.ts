@@ -1,0 +1,28 @@
+import { type AnyEvents, HeraldError } from '@herald/schema'
+import { checkOptions } from './options.ts'
+import { createRedactor } from './redact.ts'
+import type { ClientOptions } from './types.ts'
+
+/** Checks what `createClient` was given, throwing `INVALID_OPTIONS`; returns the URL as a string. */
+export function checkArguments(events: AnyEvents, url: string | URL, options: ClientOptions): string {
+  if (typeof events !== 'object' || events === null || !(events.specs instanceof Map)) {
+    throw new HeraldError('INVALID_OPTIONS', 'createClient() expects the result of defineEvents()')
+  }
+  checkOptions('createClient()', options, {
+    EventSource: 'function',
+    withCredentials: 'boolean',
+    headers: 'headers',
+    fetch: 'function',
+    lastEventId: 'id',
+  })
+  const href = String(url)
+  try {
+    new URL(href, (globalThis as { location?: { href: string } }).location?.href)
+  } catch {
+    throw new HeraldError(
+      'INVALID_OPTIONS',
+      `createClient(): invalid URL ${JSON.stringify(createRedactor(href)(href).slice(0, 200))}`,
+    )
+  }
+  return href
+}
