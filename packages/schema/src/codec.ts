@@ -1,6 +1,9 @@
 import * as z4 from 'zod/v4/core'
+import { isCheckedSpec } from './define-events.ts'
 import { describeIssues, HeraldError } from './errors.ts'
-import { isSymmetric, jsonReplacer, needsReplacer, needsRevive, revive } from './revive.ts'
+import { assertEventName } from './event-name.ts'
+import { jsonReplacer, revive } from './revive.ts'
+import { isSymmetric, needsReplacer, needsRevive } from './schema-facts.ts'
 import type { AnyEvents, EventName, EventSpec, Payload } from './types.ts'
 
 function specOf(events: AnyEvents, name: string): EventSpec {
@@ -10,6 +13,9 @@ function specOf(events: AnyEvents, name: string): EventSpec {
       event: String(name),
     })
   }
+  // The server writes `name` as the `event:` field: a name defineEvents did not check under this
+  // very spec (a forged or altered contract) is checked here, so a line break never reaches the wire.
+  if (!isCheckedSpec(spec, name)) assertEventName(name)
   return spec
 }
 
@@ -25,12 +31,11 @@ function schemaError(code: 'INVALID_PAYLOAD' | 'DECODE_FAILED', name: string, ca
   return new HeraldError(code, `event '${name}': ${reason}`, { event: name, cause })
 }
 
-const decodes = (schema: z4.$ZodType, value: unknown) => z4.safeDecode(schema, value as never).success
-
 /**
  * Validates a payload against its event's schema and encodes it as the `data:` field text.
  * Runs the schema's encode direction, so codecs turn rich values into their wire form.
- * Throws `UNKNOWN_EVENT` or `INVALID_PAYLOAD`.
+ * Throws `UNKNOWN_EVENT` or `INVALID_PAYLOAD`, and `INVALID_EVENT_NAME` for a name a hand-made
+ * or altered contract holds that SSE cannot frame.
  */
 export function encodePayload<TEvents extends AnyEvents, TName extends EventName<TEvents>>(
   events: TEvents,
@@ -106,7 +111,8 @@ function textData(name: string, schema: z4.$ZodType, wire: unknown): string {
 
 /**
  * Decodes a received `data:` field and validates it with its event's schema, returning the
- * value listeners receive. Throws `UNKNOWN_EVENT` or `DECODE_FAILED`.
+ * value listeners receive. Costs time linear in the payload, whatever the schema. Throws
+ * `UNKNOWN_EVENT` or `DECODE_FAILED` (and `INVALID_EVENT_NAME`, as `encodePayload` does).
  */
 export function decodePayload<TEvents extends AnyEvents, TName extends EventName<TEvents>>(
   events: TEvents,
@@ -123,8 +129,9 @@ export function decodePayload<TEvents extends AnyEvents, TName extends EventName
     }
   }
   try {
-    // revive recurses with the data: absurdly deep input ends in a RangeError, reported below.
-    if (spec.format === 'json' && needsRevive(spec.schema)) value = revive(spec.schema, value, decodes)
+    // revive costs O(payload) and no call stack per level: zod's decode is what bounds the depth,
+    // and absurdly deep input ends in its RangeError, reported below.
+    if (spec.format === 'json' && needsRevive(spec.schema)) value = revive(spec.schema, value)
     const result = z4.safeDecode(spec.schema, value as never)
     if (!result.success) throw result.error
     return result.data as Payload<TEvents, TName>

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import * as z from 'zod'
-import { assertEventName, defineEvents, eventNameProblem, MAX_EVENT_NAME_LENGTH, text } from './index.ts'
+import {
+  assertEventName,
+  decodePayload,
+  defineEvents,
+  type EventSpec,
+  encodePayload,
+  eventNameProblem,
+  MAX_EVENT_NAME_LENGTH,
+  text,
+} from './index.ts'
 import { heraldError } from './test-errors.ts'
 
 describe('defineEvents names', () => {
@@ -165,6 +174,42 @@ describe('the contract', () => {
     expect(() => {
       ;(events.names as string[]).push('extra')
     }).toThrow(TypeError)
+  })
+
+  it('keeps its specs read-only: set, delete and clear throw and change nothing', () => {
+    const events = defineEvents(map)
+    const spec = events.specs.get('name') as EventSpec
+    const specs = events.specs as Map<string, EventSpec>
+    expect(() => specs.set('evil\nid: 1', spec)).toThrow(TypeError)
+    expect(() => specs.delete('name')).toThrow(TypeError)
+    expect(() => specs.clear()).toThrow(TypeError)
+    expect(() => Object.assign(specs, { set: () => specs })).toThrow(TypeError)
+    expect([...events.specs.keys()]).toEqual(events.names)
+    // Still a Map to the server and client, which check `specs instanceof Map`.
+    expect(events.specs).toBeInstanceOf(Map)
+    expect(Object.isFrozen(events.specs)).toBe(true)
+    expect(() => {
+      ;(spec as { name: string }).name = 'evil\n'
+    }).toThrow(TypeError)
+  })
+
+  it('never encodes or decodes under a name defineEvents did not check', () => {
+    const events = defineEvents(map)
+    const spec = events.specs.get('name') as EventSpec
+    const forged = 'name\nid: 999\ndata: "admin"\n'
+    // Map's own set still reaches the entries of any Map: the codec does not trust what it adds.
+    Map.prototype.set.call(events.specs, forged, spec)
+    expect(heraldError(() => encodePayload(events, forged as never, 'x' as never)).code).toBe('INVALID_EVENT_NAME')
+    expect(heraldError(() => decodePayload(events, forged as never, '"x"')).code).toBe('INVALID_EVENT_NAME')
+    // Nor a contract put together by hand, whatever its specs claim.
+    const handMade = { ...events, specs: new Map([[forged, { name: forged, format: 'json', schema: z.string() }]]) }
+    expect(heraldError(() => encodePayload(handMade as never, forged as never, 'x' as never)).code).toBe(
+      'INVALID_EVENT_NAME',
+    )
+    // A legal name in a hand-made contract still works, as for a contract from another copy of Herald.
+    const copy = { ...events, specs: new Map([['ok', { name: 'ok', format: 'json', schema: z.string() }]]) }
+    expect(encodePayload(copy as never, 'ok' as never, 'x' as never)).toBe('"x"')
+    expect(encodePayload(events, 'name', 'x')).toBe('"x"')
   })
 
   it('copies the map, so later changes to the original do not leak in', () => {

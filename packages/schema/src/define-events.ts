@@ -16,22 +16,62 @@ export function text<TSchema extends z4.$ZodType>(schema: TSchema): TextEvent<TS
   return Object.freeze({ format: 'text', schema })
 }
 
+// Every spec defineEvents made, after its name passed assertEventName. The codec trusts a name
+// only with its own checked spec: a contract copied, forged, or changed through
+// `Map.prototype.set.call` gets its names checked again on every use.
+const checkedSpecs = new WeakSet<EventSpec>()
+
+/** True when `spec` was made by `defineEvents` under `name`, which was checked then. */
+export function isCheckedSpec(spec: EventSpec, name: string): boolean {
+  return checkedSpecs.has(spec) && spec.name === name
+}
+
+function readOnly(): TypeError {
+  return new TypeError('the specs of a contract made by defineEvents() are read-only')
+}
+
+/** The contract's `specs`: still a Map (so `instanceof Map` holds), but set, delete and clear throw. */
+class ReadonlySpecs extends Map<string, EventSpec> {
+  constructor(entries: Iterable<readonly [string, EventSpec]>) {
+    super()
+    for (const [name, spec] of entries) super.set(name, spec)
+    Object.freeze(this)
+  }
+  override set(): never {
+    throw readOnly()
+  }
+  override delete(): never {
+    throw readOnly()
+  }
+  override clear(): never {
+    throw readOnly()
+  }
+}
+Object.freeze(ReadonlySpecs.prototype)
+
+function checkedSpec(spec: EventSpec): EventSpec {
+  const frozen = Object.freeze(spec)
+  checkedSpecs.add(frozen)
+  return frozen
+}
+
 /**
  * Declares a channel's events once, as a record of zod schemas, for the server and the client
- * to share. Throws `INVALID_EVENT_NAME` for a name SSE cannot frame and `INVALID_OPTIONS` for
- * an entry that is not a schema.
+ * to share. The contract is read-only: the object, its map, names and specs are frozen, and
+ * `specs` throws on set, delete and clear. Throws `INVALID_EVENT_NAME` for a name SSE cannot
+ * frame and `INVALID_OPTIONS` for an entry that is not a schema.
  */
 export function defineEvents<TMap extends AnyEventMap>(map: TMap): Events<TMap> {
   if (typeof map !== 'object' || map === null || Array.isArray(map)) {
     throw new HeraldError('INVALID_OPTIONS', 'defineEvents() expects a record of zod schemas')
   }
-  const specs = new Map<string, EventSpec>()
+  const specs: [string, EventSpec][] = []
   for (const [name, definition] of Object.entries(map)) {
     assertEventName(name)
     if (isSchema(definition)) {
-      specs.set(name, Object.freeze({ name, format: 'json', schema: definition }))
+      specs.push([name, checkedSpec({ name, format: 'json', schema: definition })])
     } else if (typeof definition === 'object' && definition?.format === 'text' && isSchema(definition.schema)) {
-      specs.set(name, Object.freeze({ name, format: 'text', schema: definition.schema }))
+      specs.push([name, checkedSpec({ name, format: 'text', schema: definition.schema })])
     } else {
       throw new HeraldError('INVALID_OPTIONS', `event '${name}': expected a zod schema or text(schema)`, {
         event: name,
@@ -40,7 +80,7 @@ export function defineEvents<TMap extends AnyEventMap>(map: TMap): Events<TMap> 
   }
   return Object.freeze({
     map: Object.freeze({ ...map }),
-    names: Object.freeze([...specs.keys()]),
-    specs,
+    names: Object.freeze(specs.map(([name]) => name)),
+    specs: new ReadonlySpecs(specs),
   })
 }
