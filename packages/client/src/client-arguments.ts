@@ -1,5 +1,5 @@
 import { type AnyEvents, HeraldError } from '@herald/schema'
-import { checkOptions } from './options.ts'
+import { BOOLEAN, checkOptions, FUNCTION, HEADERS, ID } from './options.ts'
 import { createRedactor } from './redact.ts'
 import type { ClientOptions } from './types.ts'
 
@@ -9,11 +9,11 @@ export function checkArguments(events: AnyEvents, url: string | URL, options: Cl
     throw new HeraldError('INVALID_OPTIONS', 'createClient() expects the result of defineEvents()')
   }
   checkOptions('createClient()', options, {
-    EventSource: 'function',
-    withCredentials: 'boolean',
-    headers: 'headers',
-    fetch: 'function',
-    lastEventId: 'id',
+    EventSource: FUNCTION,
+    withCredentials: BOOLEAN,
+    headers: HEADERS,
+    fetch: FUNCTION,
+    lastEventId: ID,
   })
   const href = String(url)
   try {

@@ -1,6 +1,6 @@
 import { REFUSED_HEADER } from '@herald/schema'
 import { type Backoff, createBackoff } from './backoff.ts'
-import { checkOptions } from './options.ts'
+import { BOOLEAN, COUNT, checkOptions, DELAY, FUNCTION, HEADERS, ID } from './options.ts'
 import { createRedactor } from './redact.ts'
 import { createSseParser, type SseEvent, type SseParser } from './sse-parser.ts'
 import type {
@@ -135,15 +135,15 @@ export class HeraldEventSource extends EventTarget {
       throw new DOMException(`invalid EventSource URL: ${createRedactor(String(url))(String(url))}`, 'SyntaxError')
     }
     checkOptions('HeraldEventSource', init, {
-      withCredentials: 'boolean',
-      headers: 'headers',
-      fetch: 'function',
-      lastEventId: 'id',
-      maxLineLength: 'count',
-      maxEventLength: 'count',
-      retryMs: 'delay',
-      maxRetryMs: 'delay',
-      onParseError: 'function',
+      withCredentials: BOOLEAN,
+      headers: HEADERS,
+      fetch: FUNCTION,
+      lastEventId: ID,
+      maxLineLength: COUNT,
+      maxEventLength: COUNT,
+      retryMs: DELAY,
+      maxRetryMs: DELAY,
+      onParseError: FUNCTION,
     })
     const lastEventId = init.lastEventId ?? ''
     this.withCredentials = init.withCredentials ?? false

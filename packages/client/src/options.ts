@@ -1,34 +1,36 @@
 import { HeraldError } from '@herald/schema'
 
-/** What an option must be. */
-type Kind = 'boolean' | 'function' | 'id' | 'headers' | 'count' | 'delay'
-
-const EXPECTED: Record<Kind, string> = {
-  boolean: 'a boolean',
-  function: 'a function',
-  id: 'a string without NUL, CR or LF',
-  headers: 'headers, or a function that returns them',
-  count: 'a whole number ≥ 0',
-  delay: 'a whole number of milliseconds from 0 to 2147483647',
+/** What an option must be: a test, and the words an error uses for what it expects. */
+export interface Kind {
+  readonly test: (value: unknown) => boolean
+  readonly expected: string
 }
 
-function fits(kind: Kind, value: unknown): boolean {
-  switch (kind) {
-    case 'boolean':
-      return typeof value === 'boolean'
-    case 'function':
-      return typeof value === 'function'
-    case 'id':
-      return typeof value === 'string' && !/[\0\r\n]/.test(value)
-    case 'headers':
-      return typeof value === 'function' || (typeof value === 'object' && value !== null)
-    case 'count':
-      return Number.isSafeInteger(value) && (value as number) >= 0
-    case 'delay':
-      // A timer takes no more: setTimeout runs anything longer after 1 ms.
-      return Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= 2 ** 31 - 1
-  }
-}
+const kind = (expected: string, test: (value: unknown) => boolean): Kind => ({ test, expected })
+const isWhole = (value: unknown, max: number) =>
+  Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= max
+
+// Each kind is its own constant, so a bundle carries only the kinds its code checks.
+/** A boolean. */
+export const BOOLEAN: Kind = /* @__PURE__ */ kind('a boolean', (value) => typeof value === 'boolean')
+/** A function. */
+export const FUNCTION: Kind = /* @__PURE__ */ kind('a function', (value) => typeof value === 'function')
+/** An event id: a string without NUL, CR or LF. */
+export const ID: Kind = /* @__PURE__ */ kind(
+  'a string without NUL, CR or LF',
+  (value) => typeof value === 'string' && !/[\0\r\n]/.test(value),
+)
+/** Headers, or a function that returns them. */
+export const HEADERS: Kind = /* @__PURE__ */ kind(
+  'headers, or a function that returns them',
+  (value) => typeof value === 'function' || (typeof value === 'object' && value !== null),
+)
+/** A whole number ≥ 0. */
+export const COUNT: Kind = /* @__PURE__ */ kind('a whole number ≥ 0', (value) => isWhole(value, Infinity))
+/** A delay a timer takes: setTimeout runs anything longer after 1 ms. */
+export const DELAY: Kind = /* @__PURE__ */ kind('a whole number of milliseconds from 0 to 2147483647', (value) =>
+  isWhole(value, 2 ** 31 - 1),
+)
 
 /**
  * Throws `INVALID_OPTIONS` unless `options` is undefined or an object whose options named in
@@ -39,13 +41,10 @@ export function checkOptions(where: string, options: unknown, kinds: Readonly<Re
   if (typeof options !== 'object' || options === null) {
     throw new HeraldError('INVALID_OPTIONS', `${where}: options must be an object, received ${typeName(options)}`)
   }
-  for (const [name, kind] of Object.entries(kinds)) {
+  for (const [name, { test, expected }] of Object.entries(kinds)) {
     const value = (options as Record<string, unknown>)[name]
-    if (value === undefined || fits(kind, value)) continue
-    throw new HeraldError(
-      'INVALID_OPTIONS',
-      `${where}: option '${name}' must be ${EXPECTED[kind]}, received ${shown(value)}`,
-    )
+    if (value === undefined || test(value)) continue
+    throw new HeraldError('INVALID_OPTIONS', `${where}: option '${name}' must be ${expected}, received ${shown(value)}`)
   }
 }
 

@@ -54,27 +54,23 @@ const wholeMs = (value: unknown): number | undefined =>
 export function decodeControl<TName extends ControlName>(name: TName, data: string): ControlPayloads[TName] | undefined
 export function decodeControl(name: ControlName, data: string): ControlPayloads[ControlName] | undefined {
   if (name === 'herald:ping') return null
-  // A reader may pass any `herald:` event it saw: a name this version does not know decodes to
-  // nothing, never to another event's payload.
-  if (name !== 'herald:hello' && name !== 'herald:gap' && name !== 'herald:busy') return undefined
-  let parsed: object
+  let parsed: unknown
   try {
-    const value: unknown = JSON.parse(data)
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
-    parsed = value
+    parsed = JSON.parse(data)
   } catch {
     return undefined
   }
-  // Own fields only: a field missing from the data is missing, whatever Object.prototype holds.
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined
   const field = (key: string): unknown =>
     Object.hasOwn(parsed, key) ? (parsed as Record<string, unknown>)[key] : undefined
-  if (name === 'herald:gap') {
-    const lastEventId = field('lastEventId')
-    return typeof lastEventId === 'string' ? { lastEventId } : undefined
-  }
+  const lastEventId = field('lastEventId')
   const retryMs = wholeMs(field('retryMs'))
+  const heartbeatMs = wholeMs(field('heartbeatMs'))
+  if (name === 'herald:gap') return typeof lastEventId === 'string' ? { lastEventId } : undefined
   if (retryMs === undefined) return undefined
   if (name === 'herald:busy') return { retryMs }
-  const heartbeatMs = wholeMs(field('heartbeatMs'))
-  return heartbeatMs === undefined ? undefined : { heartbeatMs, retryMs }
+  if (name === 'herald:hello' && heartbeatMs !== undefined) return { heartbeatMs, retryMs }
+  // A reader may pass any `herald:` event it saw: a name this version does not know decodes to
+  // nothing, never to another event's payload.
+  return undefined
 }

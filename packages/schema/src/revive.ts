@@ -54,18 +54,12 @@ export function revive(schema: Schema, value: unknown, context: MatchContext = c
     const build = defOf(schemas[0] as Schema).type
     if (Array.isArray(current) && (build === 'map' || build === 'set'))
       stack.push({ build, holder, key, from: current })
-    if (schemas.length === 1) {
-      parts(schemas[0] as Schema, current as Holder, (child, at, name) => {
-        if (child != null && needsRevive(child)) stack.push({ schemas: [child], holder: at, key: name })
-        return true
-      })
-      continue
-    }
-    // Under an intersection: each part once, with every schema that types it.
+    // Each part once, with every schema that types it (more than one under an intersection).
     const found = new Map<Holder, Map<PropertyKey, Schema[]>>()
     for (const each of schemas) {
       parts(each, current as Holder, (child, at, name) => {
         if (child == null || !needsRevive(child)) return true
+        if (schemas.length === 1) return stack.push({ schemas: [child], holder: at, key: name }) > 0
         const byKey = found.get(at) ?? new Map<PropertyKey, Schema[]>()
         found.set(at, byKey)
         byKey.set(name, [...(byKey.get(name) ?? []), child])

@@ -14,33 +14,23 @@ export function defOf(schema: z4.$ZodType): Def {
 
 /** The schemas directly inside one definition (a lazy schema's target included). */
 export function children(def: Def): z4.$ZodType[] {
-  switch (def.type) {
-    case 'date':
-    case 'bigint':
-      return []
-    case 'map':
-      return [def['keyType'] as z4.$ZodType, def['valueType'] as z4.$ZodType]
-    case 'set':
-      return [def['valueType'] as z4.$ZodType]
-    case 'object':
-      return [...Object.values(def['shape'] as Record<string, z4.$ZodType>), ...optional(def['catchall'])]
-    case 'array':
-      return [def['element'] as z4.$ZodType]
-    case 'tuple':
-      return [...(def['items'] as z4.$ZodType[]), ...optional(def['rest'])]
-    case 'record':
-      return [def['valueType'] as z4.$ZodType]
-    case 'union':
-      return def['options'] as z4.$ZodType[]
-    case 'intersection':
-      return [def['left'] as z4.$ZodType, def['right'] as z4.$ZodType]
-    case 'pipe':
-      return [def['in'] as z4.$ZodType]
-    case 'lazy':
-      return [(def['getter'] as () => z4.$ZodType)()]
-    default:
-      return optional(def['innerType'])
-  }
+  const { type } = def
+  if (type === 'lazy') return [(def['getter'] as () => z4.$ZodType)()]
+  if (type === 'union') return def['options'] as z4.$ZodType[]
+  if (type === 'object') return [...Object.values(def['shape'] as object), ...optional(def['catchall'])]
+  if (type === 'tuple') return [...(def['items'] as z4.$ZodType[]), ...optional(def['rest'])]
+  // A map's key and value, a set's or record's value, an array's element, an intersection's
+  // sides, a pipe's input, a wrapper's inner schema (a record's key is a string: never walked).
+  const keys = [
+    type === 'map' && 'keyType',
+    'valueType',
+    'element',
+    'left',
+    'right',
+    type === 'pipe' && 'in',
+    'innerType',
+  ]
+  return keys.flatMap((key) => (key === false ? [] : optional(def[key])))
 }
 
 function optional(schema: unknown): z4.$ZodType[] {

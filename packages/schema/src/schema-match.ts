@@ -26,11 +26,6 @@ export function createMatchContext(): MatchContext {
   return { steps: 0, verdicts: new Map(), leafPath: new Set() }
 }
 
-/** True for a non-null, non-array object, as zod's objects and records expect. */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
 type Schema = z4.$ZodType
 
 /** An object or array holding a part of the payload, written to in place. */
@@ -73,34 +68,35 @@ export function parts(
   const def = defOf(schema)
   const isArray = Array.isArray(value)
   if (def.type === 'object' || def.type === 'record') {
-    if (isArray) return false
     const shape = (def['shape'] ?? {}) as Record<string, Schema>
-    for (const key of Object.keys(shape)) if (!each(shape[key], value, key)) return false
     const rest = (def['catchall'] ?? def['valueType']) as Schema | undefined
-    if (rest !== undefined) {
-      for (const key of Object.keys(value)) if (!Object.hasOwn(shape, key) && !each(rest, value, key)) return false
-    }
-    return true
+    return (
+      !isArray &&
+      Object.keys(shape).every((key) => each(shape[key], value, key)) &&
+      (rest === undefined || Object.keys(value).every((key) => Object.hasOwn(shape, key) || each(rest, value, key)))
+    )
   }
   if (!isArray) return false
   const items = def['items'] as Schema[] | undefined
   const length = items === undefined ? value.length : Math.max(items.length, value.length)
   for (let index = 0; index < length; index++) {
-    if (def.type === 'map') {
-      const entry = value[index]
-      if (!Array.isArray(entry)) return false
-      if (!each(def['keyType'] as Schema, entry as unknown[] & Holder, 0)) return false
-      if (!each(def['valueType'] as Schema, entry as unknown[] & Holder, 1)) return false
-    } else {
-      const child = items === undefined ? (def['element'] ?? def['valueType']) : (items[index] ?? def['rest'])
-      if (!each(child as Schema | null, value, index)) return false
-    }
+    const entry = value[index] as Holder
+    const ok =
+      def.type === 'map'
+        ? Array.isArray(entry) && each(def['keyType'] as Schema, entry, 0) && each(def['valueType'] as Schema, entry, 1)
+        : each(
+            (items === undefined ? (def['element'] ?? def['valueType']) : (items[index] ?? def['rest'])) as Schema,
+            value,
+            index,
+          )
+    if (!ok) return false
   }
   return true
 }
 
 // The schema types revive rebuilds (date, bigint, map, set) or walks into.
-const concreteTypes = new Set(['date', 'bigint', 'map', 'set', 'object', 'array', 'tuple', 'record'])
+const containerTypes: string[] = ['map', 'set', 'object', 'array', 'tuple', 'record']
+const concreteTypes = new Set(['date', 'bigint', ...containerTypes])
 
 /**
  * The concrete schemas (date, bigint, map, set, object, array, tuple, record) that `schemas`
@@ -126,11 +122,9 @@ export function concrete(schemas: readonly Schema[], value: unknown, context: Ma
     } else if (def.type === 'union') {
       const option = chooseOption(schema, value, context)
       if (option !== undefined) add(option)
-    } else if (def.type === 'intersection') {
-      add(def['left'] as Schema)
-      add(def['right'] as Schema)
-    } else if (def['innerType'] !== undefined) {
-      add(def['innerType'] as Schema) // catch, promise…
+    } else {
+      // An intersection's sides; the inner schema of a catch, a promise…
+      for (const inner of [def['left'], def['right'], def['innerType']]) if (inner !== undefined) add(inner as Schema)
     }
   }
   for (const schema of schemas) add(schema)
@@ -155,7 +149,7 @@ export function convertLeaf(schemas: readonly Schema[], value: unknown): unknown
 /** The option a discriminated union picks for `value` by its tag, as zod picks it. */
 function byDiscriminator(union: Schema, value: unknown): Schema | undefined {
   const key = defOf(union)['discriminator']
-  if (typeof key !== 'string' || !isRecord(value)) return undefined
+  if (typeof key !== 'string' || !isContainer(value) || Array.isArray(value)) return undefined
   const tag = partOf(value, key)
   return (defOf(union)['options'] as Schema[]).find((option) =>
     (option._zod as { propValues?: Record<string, Set<unknown>> }).propValues?.[key]?.has(tag),
@@ -198,47 +192,36 @@ interface Plan {
  */
 export function fits(schema: Schema, value: unknown, context: MatchContext): boolean {
   if (!isContainer(value)) return leafFits(schema, value, context)
-  const stack: { schema: Schema; value: Holder; plan?: Plan }[] = [{ schema, value }]
-  while (stack.length > 0) {
-    const frame = stack[stack.length - 1] as (typeof stack)[number]
-    if (frame.plan === undefined) {
-      if (typeof verdictOf(context, frame.schema, frame.value) === 'boolean') {
-        stack.pop()
+  // The verdicts on one container, per schema: a boolean, or 'pending' while its parts are decided.
+  const verdicts = (part: object) => {
+    const found = context.verdicts.get(part) ?? new Map<Schema, boolean | 'pending'>()
+    context.verdicts.set(part, found)
+    return found
+  }
+  const decided = ([partSchema, part]: [Schema, Holder]) => verdicts(part).get(partSchema) === true
+  const stack: [Schema, Holder, Plan?][] = [[schema, value]]
+  for (let frame = stack.at(-1); frame !== undefined; frame = stack.at(-1)) {
+    const [frameSchema, part, plan] = frame
+    const own = verdicts(part)
+    if (plan !== undefined) {
+      // Every part is decided now; one still pending is this frame's own ancestor (a cycle): false.
+      own.set(frameSchema, plan.some ? plan.pairs.some(decided) : plan.pairs.every(decided))
+    } else if (typeof own.get(frameSchema) !== 'boolean') {
+      const next = planFor(frameSchema, part, context)
+      if (typeof next === 'boolean') {
+        own.set(frameSchema, next)
+      } else {
+        own.set(frameSchema, 'pending')
+        frame[2] = next
+        for (const [childSchema, child] of next.pairs) {
+          if (!verdicts(child).has(childSchema)) stack.push([childSchema, child])
+        }
         continue
       }
-      const plan = planFor(frame.schema, frame.value, context)
-      if (typeof plan === 'boolean') {
-        setVerdict(context, frame.schema, frame.value, plan)
-        stack.pop()
-        continue
-      }
-      setVerdict(context, frame.schema, frame.value, 'pending')
-      frame.plan = plan
-      for (const [childSchema, child] of plan.pairs) {
-        if (verdictOf(context, childSchema, child) === undefined) stack.push({ schema: childSchema, value: child })
-      }
-      continue
     }
-    // Every part is decided now; one still pending is this frame's own ancestor (a cycle): false.
-    const { some, pairs } = frame.plan
-    const ok = (pair: [Schema, Holder]) => verdictOf(context, pair[0], pair[1]) === true
-    setVerdict(context, frame.schema, frame.value, some ? pairs.some(ok) : pairs.every(ok))
     stack.pop()
   }
-  return verdictOf(context, schema, value) === true
-}
-
-function verdictOf(context: MatchContext, schema: Schema, value: object): boolean | 'pending' | undefined {
-  return context.verdicts.get(value)?.get(schema)
-}
-
-function setVerdict(context: MatchContext, schema: Schema, value: object, verdict: boolean | 'pending'): void {
-  let bySchema = context.verdicts.get(value)
-  if (bySchema === undefined) {
-    bySchema = new Map()
-    context.verdicts.set(value, bySchema)
-  }
-  bySchema.set(schema, verdict)
+  return decided([schema, value])
 }
 
 /** One step of `fits` for a container: a verdict now, or the parts it depends on. */
@@ -247,44 +230,23 @@ function planFor(wrapped: Schema, value: Holder, context: MatchContext): boolean
   const schema = unwrap(wrapped)
   if (schema === undefined) return false
   const def = defOf(schema)
-  switch (def.type) {
-    case 'any':
-    case 'unknown':
-    case 'catch':
-    case 'transform':
-      return true
-    case 'union': {
-      const option = byDiscriminator(schema, value)
-      const options = option === undefined ? (def['options'] as Schema[]) : [option]
-      return { some: true, pairs: options.map((each): [Schema, Holder] => [each, value]) }
-    }
-    case 'intersection':
-      return {
-        some: false,
-        pairs: [
-          [def['left'] as Schema, value],
-          [def['right'] as Schema, value],
-        ],
-      }
-    case 'object':
-    case 'record':
-    case 'array':
-    case 'set':
-    case 'tuple':
-    case 'map': {
-      // A primitive part is settled at once, by zod; a container part joins the plan.
-      const pairs: [Schema, Holder][] = []
-      const ok = parts(schema, value, (child, holder, key) => {
-        const part = partOf(holder, key)
-        if (child == null) return false
-        if (!isContainer(part)) return leafFits(child, part, context)
-        pairs.push([child, part])
-        return true
-      })
-      return ok && { some: false, pairs }
-    }
-    default:
-      // A leaf schema (string, date, literal, custom…) against a container: zod decides, at once.
-      return leafFits(schema, value, context)
+  const { type } = def
+  if (type === 'any' || type === 'unknown' || type === 'catch' || type === 'transform') return true
+  if (type === 'union' || type === 'intersection') {
+    const option = byDiscriminator(schema, value)
+    const options = (option === undefined ? (def['options'] ?? [def['left'], def['right']]) : [option]) as Schema[]
+    return { some: type === 'union', pairs: options.map((each): [Schema, Holder] => [each, value]) }
   }
+  // A leaf schema (string, date, literal, custom…) against a container: zod decides, at once.
+  if (!containerTypes.includes(type)) return leafFits(schema, value, context)
+  // A primitive part is settled at once, by zod; a container part joins the plan.
+  const pairs: [Schema, Holder][] = []
+  const ok = parts(schema, value, (child, holder, key) => {
+    const part = partOf(holder, key)
+    if (child == null) return false
+    if (!isContainer(part)) return leafFits(child, part, context)
+    pairs.push([child, part])
+    return true
+  })
+  return ok && { some: false, pairs }
 }
