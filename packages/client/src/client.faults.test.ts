@@ -18,7 +18,7 @@ import { startTcpProxy, type TcpProxy } from './test-tcp-proxy.ts'
 const events = defineEvents({ seq: z.number().int() })
 const TOTAL = 10_000
 const CLIENTS = 20
-const EMIT_MS = 4000
+const EMIT_MS = 5000
 const CATCH_UP_MS = 5000
 /** Once the faults stop, every client is back within this: a few retries, not a long backoff. */
 const BACK_WITHIN_MS = 1500
@@ -61,7 +61,7 @@ function injectFaults(random: Random, server: FaultServer, proxy: TcpProxy, stal
     // A silenced connection is left to the watchdog: no other fault picks it.
     const flowing = proxy.open.filter((connection) => !connection.stalled && old(connection))
     const silenced = new Set(proxy.open.filter((c) => c.stalled).map((c) => c.upstream.localPort))
-    if (stalls && roll < 0.1) {
+    if (stalls && roll < 0.2) {
       const connection = flowing[random.below(flowing.length)]
       if (connection !== undefined) {
         connection.stall()
