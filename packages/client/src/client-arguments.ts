@@ -1,6 +1,6 @@
 import { type AnyEvents, HeraldError } from '@herald/schema'
 import { BOOLEAN, checkOptions, FUNCTION, HEADERS, ID } from './options.ts'
-import { createRedactor } from './redact.ts'
+import { redactUrl } from './redact.ts'
 import type { ClientOptions } from './types.ts'
 
 /** Checks what `createClient` was given, throwing `INVALID_OPTIONS`; returns the URL as a string. */
@@ -21,7 +21,7 @@ export function checkArguments(events: AnyEvents, url: string | URL, options: Cl
   } catch {
     throw new HeraldError(
       'INVALID_OPTIONS',
-      `createClient(): invalid URL ${JSON.stringify(createRedactor(href)(href).slice(0, 200))}`,
+      `createClient(): invalid URL ${JSON.stringify(redactUrl(href).slice(0, 200))}`,
     )
   }
   return href

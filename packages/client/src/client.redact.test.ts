@@ -17,6 +17,8 @@ afterEach(() => jobs.run())
 
 const TOKEN = 'tok-3f9a7c1e-SECRET'
 const PASSWORD = 'pw-81bd-SECRET'
+/** Relative stream URLs, which Node (no `location`) cannot resolve. */
+const relativeUrls = [`/events?token=${TOKEN}`, `events?token=${TOKEN}`, `events?a=1&token=${TOKEN}#${PASSWORD}`]
 
 let paths = 0
 /** Serves `handler` at a fresh path; returns its URL with a token in the query. */
@@ -116,6 +118,19 @@ describe('createClient: no credential in any error', () => {
     expect(thrown).toMatchObject({ code: 'INVALID_OPTIONS', message: expect.stringContaining('token=***') })
     expectNoSecret(thrown)
   })
+
+  // In Node there is no page to resolve a relative URL against, so it does not parse; the
+  // redactor that reads secrets from the parsed URL found none and printed the token whole.
+  it.each(relativeUrls)('a relative URL that cannot be resolved (%s) is reported without its secrets', (url) => {
+    let thrown: unknown
+    try {
+      createClient(events, url)
+    } catch (error) {
+      thrown = error
+    }
+    expect(thrown).toMatchObject({ code: 'INVALID_OPTIONS', message: expect.stringContaining('=***') })
+    expectNoSecret(thrown)
+  })
 })
 
 // HeraldEventSource's own messages for a status, a content type or a redirect never held the URL;
@@ -140,6 +155,17 @@ describe('HeraldEventSource: no credential in any error event', () => {
       thrown = error
     }
     expect(thrown).toMatchObject({ name: 'SyntaxError', message: expect.stringContaining('token=***') })
+    expectNoSecret(thrown)
+  })
+
+  it.each(relativeUrls)('a relative URL that cannot be resolved (%s) throws without its secrets', (url) => {
+    let thrown: unknown
+    try {
+      new HeraldEventSource(url)
+    } catch (error) {
+      thrown = error
+    }
+    expect(thrown).toMatchObject({ name: 'SyntaxError', message: expect.stringContaining('=***') })
     expectNoSecret(thrown)
   })
 })

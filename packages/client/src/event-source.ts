@@ -1,7 +1,7 @@
 import { REFUSED_HEADER } from '@herald/schema'
 import { type Backoff, createBackoff } from './backoff.ts'
 import { BOOLEAN, COUNT, checkOptions, DELAY, FUNCTION, HEADERS, ID } from './options.ts'
-import { createRedactor } from './redact.ts'
+import { createRedactor, redactUrl } from './redact.ts'
 import { createSseParser, type SseEvent, type SseParser } from './sse-parser.ts'
 import type {
   AddListenerOptions,
@@ -132,7 +132,7 @@ export class HeraldEventSource extends EventTarget {
     try {
       this.url = new URL(url, base).href
     } catch {
-      throw new DOMException(`invalid EventSource URL: ${createRedactor(String(url))(String(url))}`, 'SyntaxError')
+      throw new DOMException(`invalid EventSource URL: ${redactUrl(String(url))}`, 'SyntaxError')
     }
     checkOptions('HeraldEventSource', init, {
       withCredentials: BOOLEAN,

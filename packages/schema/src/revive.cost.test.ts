@@ -24,6 +24,14 @@ const plain: z.ZodType<Tagged> = z.union([
   z.object({ type: z.literal('a'), at: z.date(), child: z.lazy(() => plain).optional() }),
   z.object({ type: z.literal('b'), at: z.date(), child: z.lazy(() => plain).optional() }),
 ])
+// zod's recursive-type recipe: the getter builds the union, so every call of it makes new schemas.
+// Reading the getter on each visit defeated every memo keyed by schema: exponential again.
+const inline: z.ZodType<Tagged> = z.lazy(() =>
+  z.union([
+    z.object({ type: z.literal('a'), at: z.date(), child: inline.optional() }),
+    z.object({ type: z.literal('b'), at: z.date(), child: inline.optional() }),
+  ]),
+)
 // Both sides of the intersection recurse: reviving one side, then the other, doubled per level too.
 // No union at all: what the old reviver's recursion alone cost in depth (it failed at ~70% of zod's).
 const chain: z.ZodType<Tagged> = z.object({
@@ -91,8 +99,8 @@ function mixedValue(depth: number): Mixed {
   return value
 }
 
-const events = defineEvents({ discriminated, plain, chain, both, mixed })
-type Name = 'discriminated' | 'plain' | 'both' | 'mixed'
+const events = defineEvents({ discriminated, plain, chain, both, mixed, inline })
+type Name = 'discriminated' | 'plain' | 'both' | 'mixed' | 'inline'
 const sample = (name: Name, depth: number) => (name === 'mixed' ? mixedValue(depth) : tagged(depth))
 
 /** The steps reviving one encoded payload takes. */
@@ -104,7 +112,10 @@ function stepsFor(name: Name, depth: number): number {
 }
 
 describe('the cost of reviving', () => {
-  it.each<Name>(['discriminated', 'plain', 'both', 'mixed'])('grows linearly with depth for %s', (name) => {
+  it.each<Name>(['discriminated', 'plain', 'both', 'mixed', 'inline'])('grows linearly with depth for %s', (name) => {
+    // Doubling from a small depth, so an exponential cost fails at once rather than running for minutes.
+    for (let depth = 5; depth < 20; depth *= 2)
+      expect(stepsFor(name, 2 * depth) / stepsFor(name, depth)).toBeLessThan(2.5)
     const [s20, s40, s80] = [stepsFor(name, 20), stepsFor(name, 40), stepsFor(name, 80)]
     expect(s20).toBeGreaterThan(20)
     // Twice the depth, twice the work (a constant per level), where it used to square per level.
@@ -113,10 +124,13 @@ describe('the cost of reviving', () => {
     expect(s80).toBeLessThan(40 * 80)
   })
 
-  it.each<Name>(['discriminated', 'plain', 'both', 'mixed'])('still round-trips %s, 80 levels deep', (name) => {
-    const value = sample(name, 80)
-    expect(decodePayload(events, name, encodePayload(events, name, value as never))).toEqual(value)
-  })
+  it.each<Name>(['discriminated', 'plain', 'both', 'mixed', 'inline'])(
+    'still round-trips %s, 80 levels deep',
+    (name) => {
+      const value = sample(name, 80)
+      expect(decodePayload(events, name, encodePayload(events, name, value as never))).toEqual(value)
+    },
+  )
 
   it('decodes the 20-deep recursive discriminated union of the issue in milliseconds', () => {
     const data = encodePayload(events, 'discriminated', tagged(20))
@@ -136,7 +150,7 @@ describe('the depth reviving allows', () => {
   }
 
   it('revives payloads far deeper than any call stack, without recursing', () => {
-    for (const name of ['discriminated', 'plain', 'chain', 'both'] as const) {
+    for (const name of ['discriminated', 'plain', 'chain', 'both', 'inline'] as const) {
       let revived = revive(events.map[name], JSON.parse(deepData(10_000))) as Tagged | undefined
       let levels = 0
       for (; revived !== undefined; revived = revived.child) {

@@ -65,6 +65,73 @@ describe('choosing a union option', () => {
   })
 })
 
+// Issue #8 item 2: an option that fits by type but fails a check on its container (`.length()`,
+// `.refine()`, `.max()`) was chosen anyway, its dates revived, the check failed, and the option that
+// would have read the strings could no longer match. zod decodes these payloads; so must Herald.
+describe('options whose container checks refuse the value', () => {
+  const later = new Date(Date.now() + 86_400_000)
+  const schemas = {
+    pair: z.union([z.array(z.date()).length(2), z.array(z.string())]),
+    future: z.union([
+      z.object({ at: z.date() }).refine((v) => v.at.getTime() > Date.now()),
+      z.object({ at: z.string() }),
+    ]),
+    nested: z.union([z.object({ list: z.array(z.date()).max(1) }), z.object({ list: z.array(z.string()) })]),
+    byName: z.union([z.map(z.string(), z.date()).max(1), z.map(z.string(), z.string())]),
+    wrapped: z.union([
+      z
+        .array(z.date())
+        .optional()
+        .refine((v) => v?.length === 1),
+      z.array(z.string()),
+    ]),
+  }
+  const events = defineEvents(schemas)
+  const cases: [keyof typeof schemas, unknown, unknown][] = [
+    ['pair', [iso, iso, iso], [iso, iso, iso]],
+    ['pair', [iso, iso], [at, at]],
+    ['future', { at: iso }, { at: iso }],
+    ['future', { at: later.toISOString() }, { at: later }],
+    ['nested', { list: [iso, iso] }, { list: [iso, iso] }],
+    ['nested', { list: [iso] }, { list: [at] }],
+    [
+      'byName',
+      [
+        ['a', iso],
+        ['b', iso],
+      ],
+      new Map([
+        ['a', iso],
+        ['b', iso],
+      ]),
+    ],
+    ['byName', [['a', iso]], new Map([['a', at]])],
+    ['wrapped', [iso, iso], [iso, iso]],
+    ['wrapped', [iso], [at]],
+  ]
+
+  it.each(cases)('%s: decodes %j as zod does', (name, wire, expected) => {
+    // zod accepts the payload the server would emit, so Herald must decode it, to the same value.
+    expect(z.safeDecode(schemas[name], expected as never).success).toBe(true)
+    expect(decodePayload(events, name, JSON.stringify(wire))).toEqual(expected)
+  })
+
+  it('decodes a recursive union with a checked option at every level', () => {
+    type Node = { at: Date | string; next?: Node | undefined }
+    const node: z.ZodType<Node> = z.lazy(() =>
+      z.union([
+        z.object({ at: z.date(), next: node.optional() }).refine((v) => v.at.getTime() > Date.now()),
+        z.object({ at: z.string(), next: node.optional() }),
+      ]),
+    )
+    const recursive = defineEvents({ node })
+    let value: Node = { at: later }
+    for (let level = 0; level < 30; level++) value = { at: level % 2 === 0 ? iso : later, next: value }
+    expect(z.safeDecode(node, value).success).toBe(true)
+    expect(decodePayload(recursive, 'node', encodePayload(recursive, 'node', value))).toEqual(value)
+  })
+})
+
 describe('schemas that used to be misread', () => {
   it('encodes and revives a tuple without a rest element', () => {
     const events = defineEvents({ pair: z.tuple([z.string(), z.date()]) })

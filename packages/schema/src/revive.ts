@@ -26,16 +26,26 @@ type Frame =
   | { readonly schemas: readonly Schema[]; readonly holder: Holder; readonly key: PropertyKey }
   | { readonly build: string; readonly holder: Holder; readonly key: PropertyKey; readonly from: unknown[] }
 
+/** The writes a revive made, each as (holder, key, value before), so they can be undone. */
+export type Writes = [Holder, PropertyKey, unknown][]
+
 /**
  * Rebuilds the Dates, bigints, Maps and Sets that `schema` expects in `value`, which must be
- * freshly parsed JSON: objects and arrays are updated in place. Returns the revived value.
+ * freshly parsed JSON: objects and arrays are updated in place, each write logged in `writes`
+ * when given. Returns the revived value.
  */
-export function revive(schema: Schema, value: unknown, context: MatchContext = createMatchContext()): unknown {
+export function revive(
+  schema: Schema,
+  value: unknown,
+  context: MatchContext = createMatchContext(),
+  writes?: Writes,
+): unknown {
   const root: Holder = { value }
   const stack: Frame[] = [{ schemas: [schema], holder: root, key: 'value' }]
   for (let frame = stack.pop(); frame !== undefined; frame = stack.pop()) {
     const { holder, key } = frame
     if ('build' in frame) {
+      writes?.push([holder, key, holder[key]])
       holder[key] =
         frame.build === 'set'
           ? new Set(frame.from)
@@ -48,6 +58,7 @@ export function revive(schema: Schema, value: unknown, context: MatchContext = c
     const schemas = concrete(frame.schemas, current, context)
     if (schemas.length === 0) continue
     if (typeof current !== 'object') {
+      writes?.push([holder, key, current])
       holder[key] = convertLeaf(schemas, current)
       continue
     }

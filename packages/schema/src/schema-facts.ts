@@ -12,10 +12,20 @@ export function defOf(schema: z4.$ZodType): Def {
   return schema._zod.def as Def
 }
 
-/** The schemas directly inside one definition (a lazy schema's target included). */
-export function children(def: Def): z4.$ZodType[] {
+/**
+ * The schema a lazy resolves to. zod calls the getter once and keeps the result; calling
+ * `def.getter()` ourselves would build new schemas on every visit when the getter creates them
+ * (`z.lazy(() => z.union([...]))`, zod's recursive JSON recipe), so no cache keyed by schema would hit.
+ */
+export function lazyTarget(schema: z4.$ZodType): z4.$ZodType {
+  return (schema as z4.$ZodLazy)._zod.innerType
+}
+
+/** The schemas directly inside `schema` (a lazy schema's target included). */
+export function children(schema: z4.$ZodType): z4.$ZodType[] {
+  const def = defOf(schema)
   const { type } = def
-  if (type === 'lazy') return [(def['getter'] as () => z4.$ZodType)()]
+  if (type === 'lazy') return [lazyTarget(schema)]
   if (type === 'union') return def['options'] as z4.$ZodType[]
   if (type === 'object') return [...Object.values(def['shape'] as object), ...optional(def['catchall'])]
   if (type === 'tuple') return [...(def['items'] as z4.$ZodType[]), ...optional(def['rest'])]
@@ -55,7 +65,7 @@ function anyInside(
   if (visiting.has(schema)) return false
   visiting.add(schema)
   const def = defOf(schema)
-  const result = test(def.type) || children(def).some((child) => anyInside(child, test, cache, visiting))
+  const result = test(def.type) || children(schema).some((child) => anyInside(child, test, cache, visiting))
   visiting.delete(schema)
   if (result || visiting.size === 0) cache.set(schema, result)
   return result

@@ -1,5 +1,9 @@
 import * as z4 from 'zod/v4/core'
+// revive.ts imports this file too: a union option with checks is confirmed by reviving a value
+// for it (functions only, called after both modules have loaded, so the cycle is harmless).
+import { revive, type Writes } from './revive.ts'
 import { defOf, needsRevive } from './schema-facts.ts'
+import { isChecked, unwrap, verdictKey } from './schema-unwrap.ts'
 
 // Which schemas apply to one parsed JSON value, and which option of a union it belongs to.
 // Reviving must pick a union's option before the value is rebuilt, and trying each option with
@@ -8,8 +12,12 @@ import { defOf, needsRevive } from './schema-facts.ts'
 // - a discriminated union is read by its discriminator, as zod itself does;
 // - any other union takes its first option the value fits. `fits` answers per pair once
 //   (memoised), with zod's exact verdict on primitives and a type-level verdict on containers
-//   (an object fits when its keys fit; the container's own checks, like `.min()` on an array
-//   or `.refine()` on an object, are left to the decode that follows);
+//   (an object fits when its keys fit), confirmed by zod where a type cannot tell: a container
+//   schema with checks (`.length()` on an array, `.refine()` on an object) or a pipe fits only
+//   when zod decodes the value revived for it (on the payload itself, every write undone after).
+//   A confirmation costs the size of the value it decodes, once per (schema, value) pair: the
+//   whole decode stays linear unless such schemas nest in each other along the payload, where it
+//   is O(payload × the number of confirmed schemas on one path) at worst;
 // - nothing here recurses with the payload: containers go through an explicit stack, so a
 //   payload zod can decode is never refused for depth.
 
@@ -40,19 +48,21 @@ function isContainer(value: unknown): value is Holder {
   return typeof value === 'object' && value !== null
 }
 
-// Wrappers that pass a non-null value straight to their inner schema.
-const passThrough = new Set(['optional', 'nullable', 'default', 'prefault', 'nonoptional', 'readonly'])
-
-/** `schema` without the wrappers, pipes (their input side) and lazies a non-null value passes through. */
-function unwrap(schema: Schema): Schema | undefined {
-  for (let hops = 0; hops < 100; hops++) {
-    const def = defOf(schema)
-    if (passThrough.has(def.type)) schema = def['innerType'] as Schema
-    else if (def.type === 'pipe') schema = def['in'] as Schema
-    else if (def.type === 'lazy') schema = (def['getter'] as () => Schema)()
-    else return schema
+/** zod's verdict on the container `value` revived for `schema`; the payload is left as it was. */
+function confirmed(schema: Schema, value: Holder, context: MatchContext): boolean {
+  if (!isChecked(schema)) return true
+  context.steps++
+  const writes: Writes = []
+  try {
+    return z4.safeDecode(schema, revive(schema, value, context, writes) as never).success
+  } catch {
+    return false
+  } finally {
+    for (let index = writes.length - 1; index >= 0; index--) {
+      const [holder, key, previous] = writes[index] as Writes[number]
+      holder[key] = previous
+    }
   }
-  return undefined // a lazy that only ever leads to itself
 }
 
 /**
@@ -188,7 +198,8 @@ interface Plan {
 
 /**
  * Whether `value` fits `schema`, so a union may pick it: exact for primitives, by type for
- * containers. Memoised per (schema, container) and evaluated with an explicit stack.
+ * containers, by zod for containers with checks. Memoised per (schema, container) and
+ * evaluated with an explicit stack.
  */
 export function fits(schema: Schema, value: unknown, context: MatchContext): boolean {
   if (!isContainer(value)) return leafFits(schema, value, context)
@@ -199,17 +210,21 @@ export function fits(schema: Schema, value: unknown, context: MatchContext): boo
     return found
   }
   const decided = ([partSchema, part]: [Schema, Holder]) => verdicts(part).get(partSchema) === true
-  const stack: [Schema, Holder, Plan?][] = [[schema, value]]
+  const root: [Schema, Holder] = [verdictKey(schema), value]
+  const stack: [Schema, Holder, Plan?][] = [[...root]]
   for (let frame = stack.at(-1); frame !== undefined; frame = stack.at(-1)) {
     const [frameSchema, part, plan] = frame
     const own = verdicts(part)
     if (plan !== undefined) {
       // Every part is decided now; one still pending is this frame's own ancestor (a cycle): false.
-      own.set(frameSchema, plan.some ? plan.pairs.some(decided) : plan.pairs.every(decided))
+      const ok = plan.some ? plan.pairs.some(decided) : plan.pairs.every(decided)
+      own.set(frameSchema, ok && confirmed(frameSchema, part, context))
     } else if (typeof own.get(frameSchema) !== 'boolean') {
       const next = planFor(frameSchema, part, context)
       if (typeof next === 'boolean') {
-        own.set(frameSchema, next)
+        // 'pending' while confirming: a schema that holds itself must not confirm itself again.
+        own.set(frameSchema, 'pending')
+        own.set(frameSchema, next && confirmed(frameSchema, part, context))
       } else {
         own.set(frameSchema, 'pending')
         frame[2] = next
@@ -221,7 +236,7 @@ export function fits(schema: Schema, value: unknown, context: MatchContext): boo
     }
     stack.pop()
   }
-  return decided([schema, value])
+  return decided(root)
 }
 
 /** One step of `fits` for a container: a verdict now, or the parts it depends on. */
@@ -235,7 +250,7 @@ function planFor(wrapped: Schema, value: Holder, context: MatchContext): boolean
   if (type === 'union' || type === 'intersection') {
     const option = byDiscriminator(schema, value)
     const options = (option === undefined ? (def['options'] ?? [def['left'], def['right']]) : [option]) as Schema[]
-    return { some: type === 'union', pairs: options.map((each): [Schema, Holder] => [each, value]) }
+    return { some: type === 'union', pairs: options.map((each): [Schema, Holder] => [verdictKey(each), value]) }
   }
   // A leaf schema (string, date, literal, custom…) against a container: zod decides, at once.
   if (!containerTypes.includes(type)) return leafFits(schema, value, context)
@@ -245,7 +260,7 @@ function planFor(wrapped: Schema, value: Holder, context: MatchContext): boolean
     const part = partOf(holder, key)
     if (child == null) return false
     if (!isContainer(part)) return leafFits(child, part, context)
-    pairs.push([child, part])
+    pairs.push([verdictKey(child), part])
     return true
   })
   return ok && { some: false, pairs }
