@@ -9,6 +9,7 @@ import type { Replay, StoredEvent } from './engine.ts'
 import type { EventId } from './event-id.ts'
 import { createFrameCache } from './frame-cache.ts'
 import { openProbe, type ProbeStream, until } from './sse-probe.ts'
+import { openRawSocket } from './test-raw-socket.ts'
 
 const EPOCH = 'e1'
 const id = (seq: number) => `${EPOCH}-1-${seq}` as EventId
@@ -33,6 +34,7 @@ async function open(lastEventId: string, options: Partial<CatchUpOptions>) {
       maxQueuedEvents: 100,
       maxBufferedBytes: 1 << 20,
       onReplay: (replay) => replays.push(replay),
+      onReplayFailed: () => {},
       ...options,
     })
   })
@@ -117,5 +119,72 @@ describe('catch-up of a resuming stream', () => {
     connection.catchUp?.push([event(5)])
     expect(connection.res.destroyed).toBe(true)
     await stream.ended
+  })
+})
+
+// Issue #8 (review): a replay larger than maxQueuedEvents (an engine without `historySize` may
+// return any number) was cut before a byte was written, and its client, reconnecting with the same
+// id, was cut the same way forever. The replay is already in memory and written with
+// backpressure: only the live events queued behind it count toward the bound.
+describe('a replay larger than maxQueuedEvents', () => {
+  const many = (count: number) => Array.from({ length: count }, (_, n) => event(n + 2))
+
+  it('is written whole to a client that reads, then the live events that came meanwhile', async () => {
+    let answer: (replay: Replay) => void = () => {}
+    const { stream, connection } = await open(id(1), {
+      replay: () => new Promise((resolve) => (answer = resolve)),
+      maxQueuedEvents: 100,
+    })
+    connection.catchUp?.push([event(301), event(302)]) // 301 is in the replay too: sent once
+    answer({ events: many(300), gap: false })
+    const expected = Array.from({ length: 301 }, (_, n) => n + 2)
+    await until(
+      () => dataIn(stream.text()).length >= 301,
+      () => stream.text().slice(-200),
+    )
+    expect(dataIn(stream.text())).toEqual(expected)
+    expect(stream.text()).not.toContain('herald:gap')
+    expect(connection.catchUp).toBeUndefined()
+    expect(connection.res.destroyed).toBe(false)
+  })
+
+  it('still cuts a stream that stopped reading once more than maxQueuedEvents live events queue behind it', async () => {
+    // 300 events of 16 KiB: more than the socket buffers take from a client that reads nothing,
+    // so the catch-up waits for a 'drain' that never comes.
+    const big = (seq: number): StoredEvent => ({ id: id(seq), name: 'n', data: 'x'.repeat(16_384) })
+    const frames = createFrameCache()
+    let connection: Connection | undefined
+    const server = http.createServer((req, res) => {
+      connection = openConnection(req, res, Buffer.from(': hi\n\n'))
+      resume(connection, id(1), id(100), {
+        replay: () => ({ events: Array.from({ length: 300 }, (_, n) => big(n + 2)), gap: false }),
+        frameOf: frames.frameOf,
+        maxQueuedEvents: 100,
+        maxBufferedBytes: 1 << 20,
+        onReplay: () => {},
+        onReplayFailed: () => {},
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    cleanup.push(
+      () => new Promise((resolve) => server.close(resolve)),
+      () => server.closeAllConnections(),
+    )
+    const reader = openRawSocket((server.address() as AddressInfo).port, { paused: true })
+    cleanup.push(() => reader.destroy())
+    await until(
+      () => connection !== undefined,
+      () => 'no connection',
+    )
+    const stalled = connection as Connection
+    expect(stalled.res.destroyed).toBe(false) // the replay alone is not over the bound
+    expect(stalled.catchUp).toBeDefined() // waiting for 'drain'
+    const live = Array.from({ length: 101 }, (_, n) => event(n + 1000))
+    stalled.catchUp?.push(live.slice(0, 100))
+    expect(stalled.res.destroyed).toBe(false)
+    stalled.catchUp?.push(live.slice(100)) // the 101st live event unsent: cut, memory stays bounded
+    expect(stalled.res.destroyed).toBe(true)
+    reader.resume() // a socket that is not read never learns it was closed
+    await reader.ended
   })
 })

@@ -1,6 +1,8 @@
 // A resuming stream owns its catch-up: the replay of what it missed, then the live events that
 // arrived meanwhile, written as fast as its socket takes them and never all at once, so a client
-// far behind gets its whole replay without the server ever holding much for it.
+// far behind gets its whole replay without the server ever holding much for it. The replay is
+// bounded by the engine and already in memory; what could grow without bound is the live events
+// queued behind it, so only those count toward `maxQueuedEvents`.
 import { type Connection, gone, write } from './connection.ts'
 import type { Replay, StoredEvent } from './engine.ts'
 import { compareEventIds, type EventId, parseEventId } from './event-id.ts'
@@ -8,7 +10,7 @@ import { formatControl } from './format.ts'
 
 /** The events a stream still has to write before it is live. */
 export interface CatchUp {
-  /** Queues live events emitted meanwhile; cuts the stream once more than `maxQueuedEvents` are unsent. */
+  /** Queues live events emitted meanwhile; cuts the stream once more than `maxQueuedEvents` of them are unsent. */
   push(events: readonly StoredEvent[]): void
 }
 
@@ -18,12 +20,20 @@ export interface CatchUpOptions {
   replay: (lastId: EventId) => Replay | Promise<Replay>
   /** The bytes of one event, encoded once for every stream that replays it. */
   frameOf: (event: StoredEvent) => Buffer
-  /** The most events the stream may have unsent; more and it is cut (it resumes when it reconnects). */
+  /**
+   * The most live events the stream may have queued unsent behind its replay (the replay itself
+   * is sent whole); more and it is cut (it resumes when it reconnects).
+   */
   maxQueuedEvents: number
   /** Past half of this unsent, the catch-up waits for 'drain' before writing more. */
   maxBufferedBytes: number
-  /** Told of a replay just before it is written (the channel spends the client's replay budget). */
+  /**
+   * Told of the replay as soon as the engine answers, even if the stream has gone meanwhile (the
+   * channel spends the client's replay budget: the engine did the work).
+   */
   onReplay: (replay: Replay) => void
+  /** Told instead of `onReplay` when the replay throws or rejects (the stream is dropped). */
+  onReplayFailed: () => void
 }
 
 /**
@@ -36,11 +46,14 @@ export function resume(connection: Connection, raw: string, startId: EventId, op
   const { maxQueuedEvents } = options
   let queue: StoredEvent[] = []
   let sent = 0 // how many events of `queue` were written
+  let replayed = 0 // how many events at the head of `queue` are the replay's
+  // Whether too many live events wait unsent behind the replay: a stream that stopped reading would
+  // hold every later one.
+  const behind = () => queue.length - Math.max(sent, replayed) > maxQueuedEvents
   connection.catchUp = {
     push(events) {
       for (const event of events) queue.push(event)
-      // A stream that stopped reading while it caught up would hold every later event.
-      if (queue.length - sent > maxQueuedEvents) res.destroy()
+      if (behind()) res.destroy()
     },
   }
 
@@ -49,7 +62,7 @@ export function resume(connection: Connection, raw: string, startId: EventId, op
   const pump = () => {
     while (sent < queue.length) {
       if (gone(res)) return
-      if (queue.length - sent > maxQueuedEvents) {
+      if (behind()) {
         res.destroy() // hopelessly behind; it resumes, or learns of the gap, when it reconnects
         return
       }
@@ -64,8 +77,8 @@ export function resume(connection: Connection, raw: string, startId: EventId, op
   }
 
   const start = (from: string, replay: Replay) => {
-    if (gone(res)) return
     options.onReplay(replay)
+    if (gone(res)) return
     if (replay.gap) {
       // With nothing replayed, the gap block moves the client to where this stream joined: every
       // later event follows. Replayed events (an engine may keep some past a gap) carry their own.
@@ -76,6 +89,7 @@ export function resume(connection: Connection, raw: string, startId: EventId, op
     const last = replay.events.at(-1)?.id ?? (replay.gap ? startId : (from as EventId))
     queue = [...replay.events, ...queue.filter((event) => compareEventIds(event.id, last) > 0)]
     sent = 0
+    replayed = replay.events.length
     pump()
   }
 
@@ -84,7 +98,10 @@ export function resume(connection: Connection, raw: string, startId: EventId, op
     start(raw, { events: [], gap: true })
     return
   }
-  const drop = () => void res.destroy()
+  const drop = () => {
+    options.onReplayFailed()
+    res.destroy()
+  }
   let replay: Replay | Promise<Replay>
   try {
     replay = options.replay(from)

@@ -2,6 +2,9 @@ import { defineEvents, isHeraldError } from '@herald/schema'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as z from 'zod'
 import { createChannel } from './channel.ts'
+import type { ChannelEngine } from './engine.ts'
+import type { EventId } from './event-id.ts'
+import { createMemoryEngine } from './memory-engine.ts'
 import { createReplayBudget } from './replay-budget.ts'
 import { openRawSocket, type RawSocketStream } from './test-raw-socket.ts'
 import { serveChannel, useCleanup } from './test-server.ts'
@@ -49,6 +52,20 @@ describe('createReplayBudget', () => {
     now = 1000
     budget.charge('late', 1)
     expect(budget.size).toBe(1)
+  })
+
+  it('reserves an estimate up front and settles it once with what was replayed', () => {
+    const budget = createReplayBudget({ events: 100, windowMs: 1000, now: () => 0 })
+    const first = budget.reserve('a', 100)
+    expect(budget.allows('a')).toBe(false) // spent while the replay is pending
+    first(10) // 90 given back
+    first(10) // settled once
+    expect(budget.waitMs('a')).toBe(0)
+    budget.reserve('a', 100)(0) // a failed replay costs nothing
+    expect(budget.reserve('a', 100)).toBeTypeOf('function')
+    expect(budget.allows('a')).toBe(false)
+    budget.charge('a', -1000) // a refund fills the bucket at most: a full one is forgotten
+    expect(budget.size).toBe(0)
   })
 
   it('0 events: no budget at all', () => {
@@ -199,5 +216,86 @@ describe('a client looping Last-Event-ID requests', () => {
       expect(stream.events).toBe(20)
       last = stream.lastId as string
     }
+  })
+})
+
+/** The in-memory engine of `historySize`, its replays answered `delayMs` later (as a networked engine's). */
+function slowEngine(historySize: number, delayMs: number, failures = 0): ChannelEngine<EventId> {
+  const memory = createMemoryEngine({ historySize })
+  let failing = failures
+  return {
+    publish: (name, data) => memory.publish(name, data),
+    subscribe: (listener) => memory.subscribe(listener),
+    close: () => memory.close(),
+    replay: async (from) => {
+      await new Promise((resolve) => setTimeout(resolve, delayMs))
+      if (failing > 0) {
+        failing -= 1
+        throw new Error('replica down')
+      }
+      return memory.replay(from)
+    },
+    get lastId() {
+      return memory.lastId
+    },
+    get epoch() {
+      return memory.epoch
+    },
+    historySize,
+  }
+}
+
+// Issue #8 (review): the budget was checked at admission but charged only once a replay resolved,
+// so with an asynchronous engine every request admitted meanwhile passed the check. 50 concurrent
+// resumes against a budget of 100 events drew 4,950 events with a 20 ms replay (198 with the
+// synchronous engine). A resuming request now reserves a history's worth at admission, settled
+// with what the replay actually held.
+describe('the replay budget with an asynchronous engine', () => {
+  it('holds against concurrent resumes of one key while their replays are pending', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const engine = slowEngine(100, 20)
+    defer(() => engine.close())
+    const { channel, open, origin } = await serve({ engine, replayBudget: 100, replayWindowMs: 60_000 })
+    const from = await origin()
+    for (let n = 0; n < 100; n++) channel.emit('n', n)
+    const answers = await Promise.all(Array.from({ length: 30 }, () => resumeOnce(open, 'looper', from, 100)))
+    // As with a synchronous engine: the first replay is served, every other request turned away
+    // (the clock stands still, so the spent bucket never holds an event again).
+    expect(answers.filter((answer) => 'replayed' in answer)).toEqual([{ replayed: 100 }])
+    expect(answers.filter((answer) => 'busyMs' in answer)).toHaveLength(29)
+    // Another key is not touched.
+    expect(await resumeOnce(open, 'neighbour', from, 100)).toEqual({ replayed: 100 })
+  })
+
+  it('charges only what was replayed: a client resuming often is never turned away', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const engine = slowEngine(100, 5)
+    defer(() => engine.close())
+    // Each resume reserves a whole history (100): without the refund the second would be refused.
+    const { channel, open } = await serve({ engine, replayBudget: 150, replayWindowMs: 60_000 })
+    let last = channel.emit('n', -1) as string
+    for (let resume = 0; resume < 10; resume++) {
+      for (let n = 0; n < 5; n++) channel.emit('n', n)
+      const answer = await resumeOnce(open, 'flaky', last, 5)
+      expect(answer).toEqual({ replayed: 5 })
+      last = channel.emit('n', -1) as string
+      await expect.poll(() => channel.size).toBe(0)
+    }
+  })
+
+  it('gives the reservation back when the replay fails: the client tries again and is served', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const engine = slowEngine(100, 5, 3)
+    defer(() => engine.close())
+    const { channel, open, origin } = await serve({ engine, replayBudget: 100, replayWindowMs: 60_000 })
+    const from = await origin()
+    for (let n = 0; n < 100; n++) channel.emit('n', n)
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const failed = open('unlucky', from)
+      await failed.ended // dropped: no events, not refused either
+      expect(failed.events).toBe(0)
+      expect(failed.head).not.toContain('herald-refused')
+    }
+    expect(await resumeOnce(open, 'unlucky', from, 100)).toEqual({ replayed: 100 })
   })
 })

@@ -44,6 +44,10 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
     busyRetryMs: settings.busyRetryMs,
     closed: () => closed,
   })
+  // Reserved from a resuming client's budget at admission, before the engine is asked: with an
+  // asynchronous engine, requests admitted while a replay is pending would otherwise all pass the
+  // check before any is charged. Settled with the events actually replayed.
+  const replayEstimate = Math.min(engine.historySize ?? settings.maxQueuedEvents, settings.replayBudget)
   const frames = createFrameCache()
   const limit = createBufferLimit(settings.maxBufferedBytes)
   const fanOut = createFanOut<Connection>({ frames, send: limit.send, newest: engine.lastId })
@@ -100,12 +104,14 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
       connection = openConnection(req, res, prelude)
       connections.add(connection)
       if (lastEventId === undefined) return
+      const settle = replays.reserve(key, replayEstimate)
       resume(connection, lastEventId, startId, {
         replay: (from) => engine.replay(from),
         frameOf: frames.frameOf,
         maxQueuedEvents: settings.maxQueuedEvents,
         maxBufferedBytes: settings.maxBufferedBytes,
-        onReplay: (replay) => replays.charge(key, replay.events.length),
+        onReplay: (replay) => settle(replay.events.length),
+        onReplayFailed: () => settle(0), // not the client's doing: it tries again
       })
     },
     async close() {

@@ -17,10 +17,18 @@ export interface ReplayBudget {
   /** Whether `key` may start a replay now: its bucket is not spent. */
   allows(key: string): boolean
   /**
-   * Takes `events` from `key`'s bucket. A replay is served whole however large, so the bucket may
-   * go below zero: the key then waits for it to refill.
+   * Takes `events` from `key`'s bucket (a negative count gives them back, up to a full bucket). A
+   * replay is served whole however large, so the bucket may go below zero: the key then waits for
+   * it to refill.
    */
   charge(key: string, events: number): void
+  /**
+   * Takes `estimate` events from `key`'s bucket now, before a replay of unknown size is asked
+   * of the engine, so requests admitted while it is pending see them spent. The returned
+   * function settles once, with the events actually replayed (0 refunds the estimate, up to a
+   * full bucket).
+   */
+  reserve(key: string, estimate: number): (events: number) => void
   /** Milliseconds until `key` may start a replay again; 0 when it may now. */
   waitMs(key: string): number
   /** How many keys have a bucket that is not full (the others take no memory). */
@@ -54,6 +62,16 @@ export function createReplayBudget({ events, windowMs, now }: ReplayBudgetOption
     for (const key of buckets.keys()) tokens(key, at)
   }
 
+  const charge = (key: string, spent: number) => {
+    if (events === 0 || spent === 0) return
+    const at = now()
+    sweep(at)
+    const left = tokens(key, at) - spent
+    // A refund fills the bucket at most; a full one is forgotten.
+    if (left >= events) buckets.delete(key)
+    else buckets.set(key, { tokens: left, at })
+  }
+
   return {
     get size() {
       return buckets.size
@@ -61,11 +79,15 @@ export function createReplayBudget({ events, windowMs, now }: ReplayBudgetOption
     allows(key) {
       return events === 0 || tokens(key, now()) > 0
     },
-    charge(key, spent) {
-      if (events === 0 || spent === 0) return
-      const at = now()
-      sweep(at)
-      buckets.set(key, { tokens: tokens(key, at) - spent, at })
+    charge,
+    reserve(key, estimate) {
+      charge(key, estimate)
+      let settled = false
+      return (replayed) => {
+        if (settled) return
+        settled = true
+        charge(key, replayed - estimate)
+      }
     },
     waitMs(key) {
       if (events === 0) return 0

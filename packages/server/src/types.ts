@@ -34,9 +34,10 @@ export interface ChannelOptions<TPublished extends EventId | Promise<EventId> = 
    */
   engine?: ChannelEngine<TPublished> | undefined
   /**
-   * The most events a stream catching up (its replay, then the live events meanwhile) may have
-   * unsent before it is cut off; it resumes when it reconnects. At least the engine's
-   * `historySize`. @default 2 × the engine's historySize, and at least 2000
+   * The most live events a stream catching up may have queued unsent behind its replay (the
+   * replay itself is sent whole, as fast as the client reads) before it is cut off; it resumes
+   * when it reconnects. At least the engine's `historySize`. @default 2 × the engine's
+   * historySize, and at least 2000
    */
   maxQueuedEvents?: number | undefined
   /** The most streams open at once; more are told to come back later. @default unlimited */
