@@ -1,6 +1,6 @@
 import { defineEvents } from '@herald/schema'
 import { type ChannelOptions, createChannel } from '@herald/server'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, it, type TestContext } from 'vitest'
 import * as z from 'zod'
 import { type ClientOptions, createClient, HeraldEventSource } from './index.ts'
 import { serveFaulty } from './test-fault-server.ts'
@@ -12,36 +12,46 @@ import { cleanups, nextOpen } from './test-herald-server.ts'
 
 const events = defineEvents({ seq: z.number().int() })
 
-const jobs = cleanups()
-afterEach(() => jobs.run())
+/**
+ * The fixtures of one test, closed when it finishes: the tests run at the same time (each mostly
+ * waits on a retry), so afterEach would close the servers and clients of the others.
+ */
+function fixtures({ onTestFinished }: TestContext) {
+  const jobs = cleanups()
+  onTestFinished(() => jobs.run())
 
-async function serve(options: ChannelOptions, port = 0) {
-  const channel = createChannel(events, { heartbeatMs: 0, ...options })
-  const server = await serveFaulty(channel, port)
-  jobs.add(() => server.close())
-  return { channel, server }
-}
+  async function serve(options: ChannelOptions, port = 0) {
+    const channel = createChannel(events, { heartbeatMs: 0, ...options })
+    const server = await serveFaulty(channel, port)
+    jobs.add(() => server.close())
+    return { channel, server }
+  }
 
-/** A client whose sequence numbers and gap reports land in one timeline, in arrival order. */
-function track(url: string, options: ClientOptions = {}) {
-  const client = createClient(events, url, options)
-  jobs.add(() => client.close())
-  const timeline: (number | 'gap')[] = []
-  const errors: string[] = []
-  const opens: number[] = []
-  client.on('seq', (seq) => timeline.push(seq))
-  client.onOpen(() => opens.push(performance.now()))
-  client.onError((error) => {
-    errors.push(error.code)
-    if (error.code === 'HISTORY_GAP') timeline.push('gap')
-  })
-  return { client, timeline, errors, opens }
+  /** A client whose sequence numbers and gap reports land in one timeline, in arrival order. */
+  function track(url: string, options: ClientOptions = {}) {
+    const client = createClient(events, url, options)
+    jobs.add(() => client.close())
+    const timeline: (number | 'gap')[] = []
+    const errors: string[] = []
+    const opens: number[] = []
+    client.on('seq', (seq) => timeline.push(seq))
+    client.onOpen(() => opens.push(performance.now()))
+    client.onError((error) => {
+      errors.push(error.code)
+      if (error.code === 'HISTORY_GAP') timeline.push('gap')
+    })
+    return { client, timeline, errors, opens }
+  }
+
+  return { serve, track }
 }
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, index) => from + index)
 
-describe('HISTORY_GAP when the history no longer covers the resume point', () => {
-  it('reports the gap once, before any later event, and the stream stays live', async () => {
+describe.concurrent('HISTORY_GAP when the history no longer covers the resume point', () => {
+  it('reports the gap once, before any later event, and the stream stays live', async (context) => {
+    const { expect } = context
+    const { serve, track } = fixtures(context)
     const { channel, server } = await serve({ historySize: 5, retryMs: 100 })
     const { client, timeline, errors } = track(server.url)
     await nextOpen(client)
@@ -64,7 +74,9 @@ describe('HISTORY_GAP when the history no longer covers the resume point', () =>
     expect(client.state).toBe('open')
   })
 
-  it('reports a gap to a client whose server restarted, at the same URL', async () => {
+  it('reports a gap to a client whose server restarted, at the same URL', async (context) => {
+    const { expect } = context
+    const { serve, track } = fixtures(context)
     const first = await serve({ historySize: 100, retryMs: 20 })
     const { client, timeline, errors } = track(first.server.url)
     await nextOpen(client)
@@ -86,7 +98,9 @@ describe('HISTORY_GAP when the history no longer covers the resume point', () =>
     expect(errors.filter((code) => code === 'HISTORY_GAP')).toHaveLength(1)
   })
 
-  it('reports a gap for a lastEventId the channel never issued, even with events in history', async () => {
+  it('reports a gap for a lastEventId the channel never issued, even with events in history', async (context) => {
+    const { expect } = context
+    const { serve, track } = fixtures(context)
     const { channel, server } = await serve({ historySize: 100 })
     const ids = range(0, 5).map((seq) => channel.emit('seq', seq))
     const [epoch, ms] = (ids[0] as string).split('-')
@@ -109,8 +123,10 @@ describe('HISTORY_GAP when the history no longer covers the resume point', () =>
   })
 })
 
-describe('no gap while the history covers the resume point', () => {
-  it('replays what a dropped client missed, once each, with no HISTORY_GAP', async () => {
+describe.concurrent('no gap while the history covers the resume point', () => {
+  it('replays what a dropped client missed, once each, with no HISTORY_GAP', async (context) => {
+    const { expect } = context
+    const { serve, track } = fixtures(context)
     const { channel, server } = await serve({ historySize: 100, retryMs: 50 })
     const { client, timeline, errors } = track(server.url)
     await nextOpen(client)
@@ -129,7 +145,9 @@ describe('no gap while the history covers the resume point', () => {
     expect(errors).toEqual(['CONNECTION_LOST', 'CONNECTION_LOST', 'CONNECTION_LOST'])
   })
 
-  it('resumes after the lastEventId option: the events after it, nothing before, no gap', async () => {
+  it('resumes after the lastEventId option: the events after it, nothing before, no gap', async (context) => {
+    const { expect } = context
+    const { serve, track } = fixtures(context)
     const { channel, server } = await serve({ historySize: 5 })
     const ids = range(0, 10).map((seq) => channel.emit('seq', seq)) // the history holds 5..9
     const cases = [
@@ -151,7 +169,7 @@ describe('no gap while the history covers the resume point', () => {
   })
 })
 
-describe('forged Last-Event-ID values', () => {
+describe.concurrent('forged Last-Event-ID values', () => {
   const forged = {
     'a 20-digit clock': '99999999999999999999-0',
     'not an id': 'abc',
@@ -162,7 +180,9 @@ describe('forged Last-Event-ID values', () => {
 
   it.for(Object.entries(forged))(
     '%s gets HISTORY_GAP and live events; the server keeps serving others',
-    async ([, forgedId]) => {
+    async ([, forgedId], context) => {
+      const { expect } = context
+      const { serve, track } = fixtures(context)
       const { channel, server } = await serve({ historySize: 100 })
       const bystander = track(server.url)
       await nextOpen(bystander.client)

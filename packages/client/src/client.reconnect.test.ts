@@ -1,6 +1,6 @@
 import type http from 'node:http'
 import { defineEvents } from '@herald/schema'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, it, type TestContext } from 'vitest'
 import * as z from 'zod'
 import { type ClientOptions, createClient, type HeraldError, HeraldEventSource } from './index.ts'
 import { cleanups, nextOpen, serveHerald } from './test-herald-server.ts'
@@ -12,30 +12,51 @@ import { send, sleep, sseHead, startSseServer } from './test-sse-server.ts'
 const events = defineEvents({ seq: z.number().int(), name: z.string() })
 type E = typeof events
 
-const jobs = cleanups()
-afterEach(() => jobs.run())
+/**
+ * The fixtures of one test, closed when it finishes: the tests run at the same time (each mostly
+ * waits on a server or a retry), so afterEach would close the servers and clients of the others.
+ */
+function fixtures({ expect, onTestFinished }: TestContext) {
+  const jobs = cleanups()
+  onTestFinished(() => jobs.run())
 
-/** A client that records its sequence numbers, states and errors, closed after the test. */
-function track(url: string, options: ClientOptions = {}) {
-  const client = createClient(events, url, options)
-  jobs.add(() => client.close())
-  const seqs: number[] = []
-  const states = [client.state]
-  const errors: HeraldError[] = []
-  client.on('seq', (seq) => seqs.push(seq))
-  client.onState((state) => states.push(state))
-  client.onError((error) => errors.push(error))
-  return { client, seqs, states, errors }
+  /** A client that records its sequence numbers, states and errors. */
+  function track(url: string, options: ClientOptions = {}) {
+    const client = createClient(events, url, options)
+    jobs.add(() => client.close())
+    const seqs: number[] = []
+    const states = [client.state]
+    const errors: HeraldError[] = []
+    client.on('seq', (seq) => seqs.push(seq))
+    client.onState((state) => states.push(state))
+    client.onError((error) => errors.push(error))
+    return { client, seqs, states, errors }
+  }
+
+  async function herald() {
+    const server = await serveHerald(events, { retryMs: 20 })
+    jobs.add(() => server.close())
+    return server
+  }
+
+  /** A client of a node:http server answering with `reply`, once it closed and 150 ms more. */
+  async function refuse(reply: (res: http.ServerResponse) => unknown) {
+    const srv = await startSseServer()
+    jobs.add(() => srv.close())
+    const url = srv.route('/refuse', ({ res }) => reply(res))
+    const tracked = track(url)
+    await expect.poll(() => tracked.client.state).toBe('closed')
+    await sleep(150) // long enough for a retry storm to show
+    return { ...tracked, hits: srv.hits('/refuse') }
+  }
+
+  return { track, herald, refuse }
 }
 
-async function herald() {
-  const server = await serveHerald(events, { retryMs: 20 })
-  jobs.add(() => server.close())
-  return server
-}
-
-describe('createClient: reconnection with Last-Event-ID', () => {
-  it('receives every event exactly once, in order, across server-side socket drops', async () => {
+describe.concurrent('createClient: reconnection with Last-Event-ID', () => {
+  it('receives every event exactly once, in order, across server-side socket drops', async (context) => {
+    const { expect } = context
+    const { track, herald } = fixtures(context)
     const server = await herald()
     const { client, seqs, states, errors } = track(server.url)
     await nextOpen(client)
@@ -52,6 +73,9 @@ describe('createClient: reconnection with Last-Event-ID', () => {
         drops++
         burst() // emitted while the client is away: it must come back through replay
         await reopened
+        // Stay until the connection counts as healthy (as long as the wait before it, at most
+        // 150 ms here), so the next drop waits the base again rather than twice as long.
+        await sleep(160)
       } else {
         burst()
         await sleep(5)
@@ -70,7 +94,9 @@ describe('createClient: reconnection with Last-Event-ID', () => {
     for (const request of again) expect(request.headers['last-event-id']).toMatch(/^[A-Za-z0-9]+-\d+-\d+$/)
   })
 
-  it('resumes after the lastEventId option from the first request on', async () => {
+  it('resumes after the lastEventId option from the first request on', async (context) => {
+    const { expect } = context
+    const { track, herald } = fixtures(context)
     const server = await herald()
     const ids = [0, 1, 2, 3].map((seq) => server.channel.emit('seq', seq))
     const { client, seqs } = track(server.url, { lastEventId: ids[1] as string })
@@ -85,7 +111,9 @@ describe('createClient: reconnection with Last-Event-ID', () => {
     expect(sent).toBe(ids[1])
   })
 
-  it('sends the lastEventId option as a query parameter through an injected EventSource', async () => {
+  it('sends the lastEventId option as a query parameter through an injected EventSource', async (context) => {
+    const { expect } = context
+    const { track, herald } = fixtures(context)
     const server = await herald()
     const ids = [0, 1, 2].map((seq) => server.channel.emit('seq', seq))
     const { seqs } = track(server.url, { lastEventId: ids[0] as string, EventSource: HeraldEventSource })
@@ -95,7 +123,9 @@ describe('createClient: reconnection with Last-Event-ID', () => {
     expect(request?.headers['last-event-id']).toBeUndefined()
   })
 
-  it('sends the headers option, calling its function form before every connect', async () => {
+  it('sends the headers option, calling its function form before every connect', async (context) => {
+    const { expect } = context
+    const { track, herald } = fixtures(context)
     const server = await herald()
     let calls = 0
     const { client, seqs } = track(server.url, {
@@ -112,7 +142,9 @@ describe('createClient: reconnection with Last-Event-ID', () => {
     expect(server.requests[1]?.headers['last-event-id']).toBe(client.lastEventId)
   })
 
-  it('sends the headers option through an explicit HeraldEventSource, as a browser bundle must', async () => {
+  it('sends the headers option through an explicit HeraldEventSource, as a browser bundle must', async (context) => {
+    const { expect } = context
+    const { track, herald } = fixtures(context)
     const server = await herald()
     const { client, seqs } = track(server.url, { EventSource: HeraldEventSource, headers: { 'x-api-key': 'k2' } })
     await nextOpen(client)
@@ -121,14 +153,18 @@ describe('createClient: reconnection with Last-Event-ID', () => {
     expect(server.requests[0]?.headers['x-api-key']).toBe('k2')
   })
 
-  it('sends a static headers option', async () => {
+  it('sends a static headers option', async (context) => {
+    const { expect } = context
+    const { track, herald } = fixtures(context)
     const server = await herald()
     const { client } = track(server.url, { headers: { 'x-api-key': 'k1' } })
     await nextOpen(client)
     expect(server.requests[0]?.headers['x-api-key']).toBe('k1')
   })
 
-  it("throws INVALID_OPTIONS for an 'EventSource' other than Herald's with 'headers' or 'fetch', before any request", async () => {
+  it("throws INVALID_OPTIONS for an 'EventSource' other than Herald's with 'headers' or 'fetch', before any request", async (context) => {
+    const { expect } = context
+    const { herald } = fixtures(context)
     const server = await herald()
     const invalid = expect.objectContaining({ code: 'INVALID_OPTIONS' })
     // Any EventSource but Herald's (a native one, a polyfill) would silently drop the headers.
@@ -177,25 +213,19 @@ describe('createClient: reconnection with Last-Event-ID', () => {
   })
 })
 
-describe('createClient: refused streams', () => {
-  async function refuse(reply: (res: http.ServerResponse) => unknown) {
-    const srv = await startSseServer()
-    jobs.add(() => srv.close())
-    const url = srv.route('/refuse', ({ res }) => reply(res))
-    const tracked = track(url)
-    await expect.poll(() => tracked.client.state).toBe('closed')
-    await sleep(150) // long enough for a retry storm to show
-    return { ...tracked, hits: srv.hits('/refuse') }
-  }
-
-  it('stops for good on HTTP 204, without a CONNECTION_FAILED error', async () => {
+describe.concurrent('createClient: refused streams', () => {
+  it('stops for good on HTTP 204, without a CONNECTION_FAILED error', async (context) => {
+    const { expect } = context
+    const { refuse } = fixtures(context)
     const { states, errors, hits } = await refuse((res) => res.writeHead(204).end())
     expect(states).toEqual(['connecting', 'closed'])
     expect(errors).toEqual([])
     expect(hits).toHaveLength(1)
   })
 
-  it('reports HTTP 401 as CONNECTION_FAILED with the status, and does not retry', async () => {
+  it('reports HTTP 401 as CONNECTION_FAILED with the status, and does not retry', async (context) => {
+    const { expect } = context
+    const { refuse } = fixtures(context)
     const { states, errors, hits } = await refuse((res) => res.writeHead(401).end('no'))
     expect(states).toEqual(['connecting', 'closed'])
     expect(errors).toHaveLength(1)
@@ -204,7 +234,9 @@ describe('createClient: refused streams', () => {
     expect(hits).toHaveLength(1)
   })
 
-  it('reports a 200 with the wrong content type as CONNECTION_FAILED, with no retry storm', async () => {
+  it('reports a 200 with the wrong content type as CONNECTION_FAILED, with no retry storm', async (context) => {
+    const { expect } = context
+    const { refuse } = fixtures(context)
     const { states, errors, hits, seqs } = await refuse(async (res) => {
       sseHead(res, 'application/json')
       await send(res, 'event: seq\ndata: 1\n\n')
@@ -215,7 +247,9 @@ describe('createClient: refused streams', () => {
     expect(hits).toHaveLength(1)
   })
 
-  it('reports HTTP 500 as CONNECTION_FAILED and stops', async () => {
+  it('reports HTTP 500 as CONNECTION_FAILED and stops', async (context) => {
+    const { expect } = context
+    const { refuse } = fixtures(context)
     const { errors, hits } = await refuse((res) => res.writeHead(500).end())
     expect(errors.map((error) => [error.code, error.status])).toEqual([['CONNECTION_FAILED', 500]])
     expect(hits).toHaveLength(1)

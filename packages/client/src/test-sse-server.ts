@@ -114,10 +114,15 @@ export interface Recorded {
 export type OpenSource = (url: string, init?: HeraldEventSourceInit, types?: string[]) => Recorded
 
 /**
- * Sets up a test file: one server for the whole file (`srv`, usable inside tests), and `open`
- * for sources that are all closed after each test.
+ * Sets up a test file: one server for the whole file (`srv`, usable inside tests), `open` for
+ * sources that are all closed after each test, and `openFor(onTestFinished)` for concurrent tests,
+ * whose sources close when their own test finishes (afterEach would close those of the others).
  */
-export function useSseServer(): { readonly srv: SseServer; readonly open: OpenSource } {
+export function useSseServer(): {
+  readonly srv: SseServer
+  readonly open: OpenSource
+  readonly openFor: (onTestFinished: (fn: () => void) => void) => OpenSource
+} {
   let started: SseServer | undefined
   const current = (): SseServer => {
     if (started === undefined) throw new Error('the test server starts in beforeAll: use it inside tests')
@@ -142,9 +147,8 @@ export function useSseServer(): { readonly srv: SseServer; readonly open: OpenSo
     hits: (path) => current().hits(path),
     close: () => current().close(),
   }
-  const open: OpenSource = (url, init, types = []) => {
+  const record: OpenSource = (url, init, types = []) => {
     const es = new HeraldEventSource(url, init)
-    opened.push(es)
     const recorded: Recorded = { es, events: [], errors: [], opens: [] }
     for (const type of new Set(['message', ...types])) {
       es.addEventListener(type, (e) => {
@@ -157,5 +161,17 @@ export function useSseServer(): { readonly srv: SseServer; readonly open: OpenSo
     })
     return recorded
   }
-  return { srv, open }
+  const open: OpenSource = (url, init, types) => {
+    const recorded = record(url, init, types)
+    opened.push(recorded.es)
+    return recorded
+  }
+  const openFor = (onTestFinished: (fn: () => void) => void): OpenSource => {
+    return (url, init, types) => {
+      const recorded = record(url, init, types)
+      onTestFinished(() => recorded.es.close())
+      return recorded
+    }
+  }
+  return { srv, open, openFor }
 }

@@ -118,13 +118,26 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
       }
       client.on('data', mark)
       upstream.on('data', () => stalled || mark())
-      client.setTimeout(idleMs, () =>
-        setImmediate(() => {
-          if (performance.now() - lastBytesAt < idleMs || client.destroyed) return
-          idleCuts++
-          connection.cut('end')
-        }),
-      )
+      // The socket's timer runs on the loop's cached clock, which may be a little behind
+      // performance.now(): when it fires a hair early, look again once the rest is up, since it
+      // only fires again after more bytes (and without them the cut would never come).
+      let recheck: ReturnType<typeof setTimeout> | undefined
+      const check = () => {
+        recheck = undefined
+        const idle = performance.now() - lastBytesAt
+        if (client.destroyed) return
+        if (idle < idleMs) {
+          recheck = setTimeout(check, Math.ceil(idleMs - idle))
+          return
+        }
+        idleCuts++
+        connection.cut('end')
+      }
+      client.once('close', () => clearTimeout(recheck))
+      client.setTimeout(idleMs, () => {
+        clearTimeout(recheck)
+        setImmediate(check)
+      })
     }
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))

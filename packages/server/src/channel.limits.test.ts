@@ -4,10 +4,10 @@ import { defineEvents, isHeraldError, text } from '@herald/schema'
 import { type ChannelOptions, createChannel, createMemoryEngine } from '@herald/server'
 import { sse } from '@herald/server/koa'
 import Koa from 'koa'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, type TestContext } from 'vitest'
 import * as z from 'zod'
 import { openRawSocket } from './test-raw-socket.ts'
-import { idsIn, openRaw, type RawStream, useCleanup } from './test-server.ts'
+import { cleanupFor, idsIn, openRaw, type RawStream } from './test-server.ts'
 
 // Guarantee 4: over a connection limit a request gets a 200 stream holding a `herald:busy` event
 // and a `retry:` of busyRetryMs to 2·busyRetryMs, then the end, so a native EventSource (which
@@ -16,12 +16,14 @@ import { idsIn, openRaw, type RawStream, useCleanup } from './test-server.ts'
 
 const events = defineEvents({ name: z.string(), note: text(z.string()) })
 
-const defer = useCleanup()
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** Koa on port 0 serving a channel at `/events`, with the arrival time of every request. */
-async function serve(options: ChannelOptions = {}) {
+/**
+ * Koa on port 0 serving a channel at `/events`, with the arrival time of every request, closed
+ * when the test finishes, as is what it is given to `defer`.
+ */
+async function serve(context: TestContext, options: ChannelOptions = {}) {
+  const defer = cleanupFor(context)
   const channel = createChannel(events, { heartbeatMs: 0, ...options })
   const stream = sse(channel)
   const requests: number[] = []
@@ -46,7 +48,7 @@ async function serve(options: ChannelOptions = {}) {
     defer(() => raw.close())
     return raw
   }
-  return { channel, url, requests, open }
+  return { channel, url, requests, open, defer }
 }
 
 /** Asserts `stream` was turned away, and returns the `retry:` it was given. */
@@ -64,11 +66,17 @@ async function expectBusy(stream: RawStream, busyRetryMs: number): Promise<numbe
   return retry
 }
 
+/** busyRetryMs for the bare HeraldEventSource: answers ask for 100–200 ms, its backoff floor or more. */
+const BUSY_RETRY_MS = 100
+
 const expectAdmitted = (stream: RawStream) => stream.waitFor('event: herald:hello\n')
 
-describe('connection limits', () => {
-  it('turns requests over maxConnections away with herald:busy and a jittered retry; open streams carry on', async () => {
-    const { channel, open } = await serve({ maxConnections: 3, busyRetryMs: 500 })
+// The tests of each group run at the same time (each mostly waits on a retry), but the one that
+// measures the delay between requests runs alone: time spent on the others would eat into its bound.
+describe.concurrent('connection limits', () => {
+  it('turns requests over maxConnections away with herald:busy and a jittered retry; open streams carry on', async (context) => {
+    const { expect } = context
+    const { channel, open } = await serve(context, { maxConnections: 3, busyRetryMs: 500 })
     const admitted = [await open(), await open(), await open()]
     await Promise.all(admitted.map(expectAdmitted))
     const retries: number[] = []
@@ -83,8 +91,9 @@ describe('connection limits', () => {
     }
   })
 
-  it('counts maxConnectionsPerClient by clientKey, within maxConnections', async () => {
-    const { channel, open } = await serve({
+  it('counts maxConnectionsPerClient by clientKey, within maxConnections', async (context) => {
+    const { expect } = context
+    const { channel, open } = await serve(context, {
       maxConnections: 5,
       maxConnectionsPerClient: 2,
       busyRetryMs: 100,
@@ -109,8 +118,9 @@ describe('connection limits', () => {
     for (const stream of [a2, a3, ...others]) expect(idsIn(await stream.waitFor('"all of you"'))).toEqual([id])
   })
 
-  it('frees every count once the streams are gone, so the same limits admit as many again', async () => {
-    const { channel, open } = await serve({
+  it('frees every count once the streams are gone, so the same limits admit as many again', async (context) => {
+    const { expect } = context
+    const { channel, open } = await serve(context, {
       maxConnections: 4,
       maxConnectionsPerClient: 2,
       busyRetryMs: 100,
@@ -127,8 +137,9 @@ describe('connection limits', () => {
     }
   })
 
-  it("Herald's client reports OVER_CAPACITY, backs off without hammering, and opens once a slot frees", async () => {
-    const { channel, url, requests, open } = await serve({ maxConnections: 1, busyRetryMs: 100 })
+  it("Herald's client reports OVER_CAPACITY, backs off without hammering, and opens once a slot frees", async (context) => {
+    const { expect } = context
+    const { channel, url, requests, open, defer } = await serve(context, { maxConnections: 1, busyRetryMs: 100 })
     const holder = await open()
     await expectAdmitted(holder)
     const client = createClient(events, url) // Node 20 has no EventSource: HeraldEventSource
@@ -179,8 +190,9 @@ describe('connection limits', () => {
     expect(new Set(names)).toEqual(new Set(['welcome']))
   })
 
-  it('never reports open while it is turned away', async () => {
-    const { url, requests, open } = await serve({ maxConnections: 1, busyRetryMs: 100 })
+  it('never reports open while it is turned away', async (context) => {
+    const { expect } = context
+    const { url, requests, open, defer } = await serve(context, { maxConnections: 1, busyRetryMs: 100 })
     await expectAdmitted(await open())
     const client = createClient(events, url)
     defer(() => client.close())
@@ -192,8 +204,12 @@ describe('connection limits', () => {
     expect({ states: [...new Set(states)], opens }).toEqual({ states: ['connecting', 'reconnecting'], opens: 0 })
   })
 
-  it('a bare HeraldEventSource stays in retry, never opens while turned away, and waits the busy retry', async () => {
-    const { channel, url, requests, open } = await serve({ maxConnections: 1, busyRetryMs: 200 })
+  it.sequential('a bare HeraldEventSource stays in retry, never opens while turned away, and waits the busy retry', async (context) => {
+    const { expect } = context
+    const { channel, url, requests, open, defer } = await serve(context, {
+      maxConnections: 1,
+      busyRetryMs: BUSY_RETRY_MS,
+    })
     const holder = await open()
     await expectAdmitted(holder)
     const source = new HeraldEventSource(url)
@@ -215,11 +231,11 @@ describe('connection limits', () => {
 
     await expect.poll(() => refusals.length, { timeout: 5000 }).toBeGreaterThanOrEqual(3)
     expect(opened).toBe(false)
-    // Each answer's retry: is 200–400 ms (jittered); HeraldEventSource doubles it per answer in a
+    // Each answer's retry: is 100–200 ms (jittered); HeraldEventSource doubles it per answer in a
     // row. Request i + 1 came when the wait it announced was over, not sooner.
     for (const [index, refusal] of refusals.slice(0, -1).entries()) {
       expect(refusal.status).toBe(200)
-      expect(refusal.wait).toBeGreaterThanOrEqual(200 * 2 ** index)
+      expect(refusal.wait).toBeGreaterThanOrEqual(BUSY_RETRY_MS * 2 ** index)
       const next = requests[index + 2] as number // requests[0] is the holder's
       expect(next - refusal.at).toBeGreaterThanOrEqual(refusal.wait - 2)
       expect(next - refusal.at).toBeLessThan(refusal.wait + 150)
@@ -236,10 +252,11 @@ describe('connection limits', () => {
 })
 
 describe('maxEventBytes', () => {
-  it('throws EVENT_TOO_LARGE with the event and its UTF-8 size, and writes nothing to any stream', async () => {
+  it('throws EVENT_TOO_LARGE with the event and its UTF-8 size, and writes nothing to any stream', async (context) => {
+    const { expect } = context
     // A stopped clock makes the ids predictable: a rejected emit must not use one up.
     const engine = createMemoryEngine({ now: () => 1000 })
-    const { channel, open } = await serve({ engine, maxEventBytes: 1000 })
+    const { channel, open } = await serve(context, { engine, maxEventBytes: 1000 })
     const streams = [await open(), await open()]
     await Promise.all(streams.map(expectAdmitted))
 
@@ -279,10 +296,11 @@ describe('maxEventBytes', () => {
     }
   })
 
-  it('a resuming stream that stops reading mid-replay is cut once it falls maxQueuedEvents behind', async () => {
+  it('a resuming stream that stops reading mid-replay is cut once it falls maxQueuedEvents behind', async (context) => {
+    const { expect } = context
     // historySize 100 makes the bound 2,000 queued events; 100 × 200 KiB of history is more than
     // the socket buffers take, so the replay waits for a 'drain' that never comes.
-    const { channel, url } = await serve({ historySize: 100, maxEventBytes: 1 << 20 })
+    const { channel, url, defer } = await serve(context, { historySize: 100, maxEventBytes: 1 << 20 })
     const first = channel.emit('note', 'start')
     for (let i = 0; i < 99; i++) channel.emit('note', 'x'.repeat(200 * 1024))
     const reader = openRawSocket(Number(new URL(url).port), { headers: { 'last-event-id': first }, paused: true })

@@ -37,8 +37,12 @@ export type ChannelCommand =
   | { op: 'stats'; gc: boolean }
   /** The highest memory sampled (every 5 ms and every emit batch) since the last `peak`, and memory after gc. */
   | { op: 'peak' }
-  /** `channel.close()`, then `server.close()` without closeAllConnections; then the child lets go of IPC. */
-  | { op: 'close' }
+  /**
+   * `channel.close()`, then `server.close()` without closeAllConnections; then, after `settleMs`
+   * (default 1100: Node's Date-header timer runs out, for `liveTimers` and `resources`), the child
+   * answers and lets go of IPC.
+   */
+  | { op: 'close'; settleMs?: number }
 
 export type ChannelReply =
   | {
@@ -57,7 +61,7 @@ export type ChannelReply =
       size: number
       /** `process.getActiveResourcesInfo()` once both have closed. */
       resources: string[]
-      /** Timeouts (ref'd or not) alive a second after both have closed, with `trackTimers`. */
+      /** Timeouts (ref'd or not) alive `settleMs` after both have closed, with `trackTimers`. */
       liveTimers: number | undefined
     }
 

@@ -105,7 +105,7 @@ async function run(command: ChannelCommand): Promise<ChannelReply> {
       const serverMs = performance.now() - started - channelMs
       // Node's HTTP Date-header cache keeps an unref'd timer for up to a second after a response;
       // let it run out. Then a turn of the loop, as destroy hooks are delivered asynchronously.
-      await new Promise((resolve) => setTimeout(resolve, 1100))
+      await new Promise((resolve) => setTimeout(resolve, command.settleMs ?? 1100))
       await yieldToIO()
       return {
         op: 'close',

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import type { AnyEvents } from '@herald/schema'
 import Router from '@koa/router'
 import Koa from 'koa'
-import { afterEach } from 'vitest'
+import { afterEach, type TestContext } from 'vitest'
 import { sse } from './koa.ts'
 import type { Channel } from './types.ts'
 
@@ -11,6 +11,21 @@ import type { Channel } from './types.ts'
 export function useCleanup(): (...fns: (() => unknown)[]) => void {
   const fns: (() => unknown)[] = []
   afterEach(async () => {
+    for (const fn of fns.splice(0).reverse()) await fn()
+  })
+  return (...more) => void fns.push(...more)
+}
+
+/**
+ * Like `useCleanup`, for one test that runs at the same time as others: what is given to the
+ * returned `defer` runs, last first, when that test finishes (afterEach would also clean up
+ * after the others).
+ */
+export function cleanupFor({
+  onTestFinished,
+}: Pick<TestContext, 'onTestFinished'>): (...fns: (() => unknown)[]) => void {
+  const fns: (() => unknown)[] = []
+  onTestFinished(async () => {
     for (const fn of fns.splice(0).reverse()) await fn()
   })
   return (...more) => void fns.push(...more)
