@@ -132,6 +132,39 @@ describe('options whose container checks refuse the value', () => {
   })
 })
 
+describe('record options whose key schema refuses the keys', () => {
+  // zod checks a record's keys too: an option whose keys do not fit must not be revived for.
+  const strings = z.record(z.string(), z.string())
+  const schemas = {
+    enumKey: z.union([z.partialRecord(z.enum(['a']), z.date()), strings]),
+    regexKey: z.union([z.record(z.string().regex(/^a/), z.date()), strings]),
+    minKey: z.union([z.record(z.string().min(3), z.date()), strings]),
+    exhaustiveKey: z.union([z.record(z.enum(['a', 'b']), z.date()), strings]),
+    numberKey: z.union([z.record(z.number(), z.date()), strings]),
+    literalKey: z.union([z.record(z.literal('a'), z.date()), strings]),
+  }
+  const events = defineEvents(schemas)
+  const cases: [keyof typeof schemas, unknown, unknown][] = [
+    ['enumKey', { b: iso }, { b: iso }],
+    ['enumKey', { a: iso }, { a: at }],
+    ['regexKey', { b: iso }, { b: iso }],
+    ['regexKey', { ab: iso }, { ab: at }],
+    ['minKey', { b: iso }, { b: iso }],
+    ['minKey', { abc: iso }, { abc: at }],
+    ['exhaustiveKey', { b: iso }, { b: iso }],
+    ['exhaustiveKey', { a: iso, b: iso }, { a: at, b: at }],
+    ['numberKey', { b: iso }, { b: iso }],
+    ['numberKey', { 1: iso }, { 1: at }],
+    ['literalKey', { b: iso }, { b: iso }],
+    ['literalKey', { a: iso }, { a: at }],
+  ]
+
+  it.each(cases)('%s: decodes %j as zod does', (name, wire, expected) => {
+    expect(z.safeDecode(schemas[name], expected as never).success).toBe(true)
+    expect(decodePayload(events, name, JSON.stringify(wire))).toEqual(expected)
+  })
+})
+
 describe('schemas that used to be misread', () => {
   it('encodes and revives a tuple without a rest element', () => {
     const events = defineEvents({ pair: z.tuple([z.string(), z.date()]) })

@@ -30,7 +30,8 @@ export function children(schema: z4.$ZodType): z4.$ZodType[] {
   if (type === 'object') return [...Object.values(def['shape'] as object), ...optional(def['catchall'])]
   if (type === 'tuple') return [...(def['items'] as z4.$ZodType[]), ...optional(def['rest'])]
   // A map's key and value, a set's or record's value, an array's element, an intersection's
-  // sides, a pipe's input, a wrapper's inner schema (a record's key is a string: never walked).
+  // sides, a pipe's input, a wrapper's inner schema (a record's key is a string: never walked;
+  // zod confirms a record with a narrower key, see isChecked).
   const keys = [
     type === 'map' && 'keyType',
     'valueType',

@@ -13,7 +13,8 @@ import { isChecked, unwrap, verdictKey } from './schema-unwrap.ts'
 // - any other union takes its first option the value fits. `fits` answers per pair once
 //   (memoised), with zod's exact verdict on primitives and a type-level verdict on containers
 //   (an object fits when its keys fit), confirmed by zod where a type cannot tell: a container
-//   schema with checks (`.length()` on an array, `.refine()` on an object) or a pipe fits only
+//   schema with checks (`.length()` on an array, `.refine()` on an object), a pipe, or a record
+//   whose keys are not any string (`fits` walks its values only) fits only
 //   when zod decodes the value revived for it (on the payload itself, every write undone after).
 //   A confirmation costs the size of the value it decodes, once per (schema, value) pair: the
 //   whole decode stays linear unless such schemas nest in each other along the payload, where it

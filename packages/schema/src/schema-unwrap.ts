@@ -25,14 +25,25 @@ export function unwrap(schema: Schema, visit?: (each: Schema) => void): Schema |
   return undefined // a lazy that only ever leads to itself
 }
 
-/** True when zod may refuse a container that fits `schema` by type: a check or a pipe on the way. */
+/**
+ * True when zod may refuse a container that fits `schema` by type: a check or a pipe on the way,
+ * or a record whose keys are not any string (an enum, a literal, a number, a checked string…),
+ * since `fits` walks a record's values only.
+ */
 export function isChecked(schema: Schema): boolean {
   let checked = false
   unwrap(schema, (each) => {
     const def = defOf(each)
-    checked ||= (def.checks?.length ?? 0) > 0 || def.type === 'pipe'
+    checked ||= (def.checks?.length ?? 0) > 0 || def.type === 'pipe' || (def.type === 'record' && !anyString(def))
   })
   return checked
+}
+
+/** True when the record `def` takes every string key: its key schema is a plain `z.string()`. */
+function anyString(def: ReturnType<typeof defOf>): boolean {
+  const key = def['keyType'] as Schema
+  const inner = unwrap(key)
+  return inner !== undefined && defOf(inner).type === 'string' && defOf(inner)['format'] == null && !isChecked(key)
 }
 
 /**
