@@ -109,6 +109,10 @@ export function resume(connection: Connection, raw: string, startId: EventId, op
     drop()
     return
   }
-  if (replay instanceof Promise) replay.then((result) => start(from, result), drop)
-  else start(from, replay)
+  // Any thenable is awaited, not only this realm's promises: a promise of another realm (vm) or of
+  // a promise library taken as a replay would throw out of the request and leave its reservation
+  // unsettled.
+  if (typeof (replay as { then?: unknown } | null)?.then === 'function') {
+    Promise.resolve(replay).then((result) => start(from, result), drop)
+  } else start(from, replay as Replay)
 }

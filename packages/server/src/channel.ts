@@ -9,7 +9,7 @@ import { createBufferLimit } from './buffer-limit.ts'
 import { resume } from './catch-up.ts'
 import { resolveChannelOptions } from './channel-options.ts'
 import { type Connection, openConnection, toChunk } from './connection.ts'
-import type { EventId } from './event-id.ts'
+import { compareEventIds, type EventId, epochOf, parseEventId } from './event-id.ts'
 import { createFanOut } from './fan-out.ts'
 import { formatPrelude, HEARTBEAT, jitter } from './format.ts'
 import { createFrameCache } from './frame-cache.ts'
@@ -46,8 +46,18 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
   })
   // Reserved from a resuming client's budget at admission, before the engine is asked: with an
   // asynchronous engine, requests admitted while a replay is pending would otherwise all pass the
-  // check before any is charged. Settled with the events actually replayed.
-  const replayEstimate = Math.min(engine.historySize ?? settings.maxQueuedEvents, settings.replayBudget)
+  // check before any is charged. Settled with the events actually replayed. An engine that does
+  // not tell its history is taken to keep 1,000 events (docs/engines.md).
+  const replayEstimate = Math.min(engine.historySize ?? 1000, settings.replayBudget)
+  // What a resume reserves: nothing when its id is of this epoch and not behind where the stream
+  // joins (there is nothing to replay yet; whatever arrives meanwhile is still charged when the
+  // replay settles), a history's worth for any other id, so concurrent resumes from behind cannot
+  // all pass the check while their replays are pending.
+  const reservationFor = (lastEventId: string, startId: EventId): number => {
+    const from = parseEventId(lastEventId)
+    const current = from !== undefined && epochOf(from) === engine.epoch && compareEventIds(from, startId) >= 0
+    return current ? 0 : replayEstimate
+  }
   const frames = createFrameCache()
   const limit = createBufferLimit(settings.maxBufferedBytes)
   const fanOut = createFanOut<Connection>({ frames, send: limit.send, newest: engine.lastId })
@@ -104,7 +114,7 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
       connection = openConnection(req, res, prelude)
       connections.add(connection)
       if (lastEventId === undefined) return
-      const settle = replays.reserve(key, replayEstimate)
+      const settle = replays.reserve(key, reservationFor(lastEventId, startId))
       resume(connection, lastEventId, startId, {
         replay: (from) => engine.replay(from),
         frameOf: frames.frameOf,
