@@ -5,7 +5,15 @@ export type {
   EventSourceConstructor,
   EventSourceLike,
   HeraldErrorEvent,
+  HeraldEventSourceEventMap,
   HeraldEventSourceInit,
 } from './event-source.ts'
 export { HeraldEventSource } from './event-source.ts'
 export type { ClientOptions, ConnectionState, EventMeta, HeraldClient, Listener, StreamOptions } from './types.ts'
+export type {
+  AddListenerOptions,
+  EventListenerLike,
+  HeadersInitLike,
+  RemoveListenerOptions,
+  StringMessageEvent,
+} from './web-types.ts'

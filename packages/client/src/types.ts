@@ -11,7 +11,7 @@ export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed'
 export interface ClientOptions {
   /**
    * The EventSource implementation. Defaults to the runtime's own (browsers) and to Herald's
-   * spec-compliant fetch-based one where there is none (Node) or when `headers` are given.
+   * spec-compliant fetch-based one where there is none (Node) or when `headers` or `fetch` are given.
    * Browser bundles leave Herald's out: pass `HeraldEventSource` here to use `headers` or `fetch`.
    */
   EventSource?: EventSourceConstructor | undefined
@@ -68,7 +68,10 @@ export interface HeraldClient<TEvents extends AnyEvents> {
   ): AsyncIterableIterator<Payload<TEvents, TName>>
   /** Called each time the stream opens (also after a reconnect). */
   onOpen(hook: () => void): () => void
-  /** Called with every error: undecodable payloads, throwing listeners, failed connections. */
+  /**
+   * Called with every `HeraldError` the client reports: undecodable payloads, unknown events,
+   * throwing listeners, dropped or failed connections, turn-aways and history gaps.
+   */
   onError(hook: (error: HeraldError) => void): () => void
   /** Called on every change of `state`. */
   onState(hook: (state: ConnectionState) => void): () => void

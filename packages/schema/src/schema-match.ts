@@ -168,7 +168,7 @@ function byDiscriminator(union: Schema, value: unknown): Schema | undefined {
 }
 
 /** The option of `union` that `value` is revived for: by discriminator, else the first it fits. */
-export function chooseOption(union: Schema, value: unknown, context: MatchContext): Schema | undefined {
+function chooseOption(union: Schema, value: unknown, context: MatchContext): Schema | undefined {
   return (
     byDiscriminator(union, value) ??
     (defOf(union)['options'] as Schema[]).find((option) => fits(option, value, context))
@@ -202,7 +202,7 @@ interface Plan {
  * containers, by zod for containers with checks. Memoised per (schema, container) and
  * evaluated with an explicit stack.
  */
-export function fits(schema: Schema, value: unknown, context: MatchContext): boolean {
+function fits(schema: Schema, value: unknown, context: MatchContext): boolean {
   if (!isContainer(value)) return leafFits(schema, value, context)
   // The verdicts on one container, per schema: a boolean, or 'pending' while its parts are decided.
   const verdicts = (part: object) => {

@@ -46,8 +46,9 @@ export interface ChannelEngine<TPublished extends EventId | Promise<EventId> = E
   /** The epoch of the ids this engine issues now: 1 to 16 ASCII letters and digits. */
   readonly epoch: string
   /**
-   * The most events one `replay` returns, when the engine has such a bound; the channel sizes the
-   * queue of a stream that is catching up from it (`maxQueuedEvents`).
+   * The most events one `replay` returns, when the engine has such a bound. The channel sizes from
+   * it (or from 1,000 when absent) `maxQueuedEvents`, the default `replayBudget` and what each
+   * resuming request reserves of that budget.
    */
   readonly historySize?: number | undefined
   /** Releases the engine's resources; no event is delivered afterwards. */

@@ -46,14 +46,20 @@ export function createFanOut<TStream extends FanOutStream>(options: FanOutOption
     if (events.length === 0) return
     batch = []
     newest = (events[events.length - 1] as StoredEvent).id
+    if (streams.size === 0) return
     // One event: its frame is cached with it for replays. Several: one Buffer for all of them.
     const frame =
       events.length === 1 ? frames.frameOf(events[0] as StoredEvent) : Buffer.from(events.map(frames.textOf).join(''))
-    const chunk = toChunk(frame)
+    // Framed as an HTTP/1.1 chunk once, when the first live stream needs it.
+    let chunk: Buffer | undefined
     for (const stream of streams) {
       const { catchUp } = stream
-      if (catchUp === undefined) send(stream, frame, chunk)
-      else catchUp.push(events)
+      if (catchUp !== undefined) {
+        catchUp.push(events)
+        continue
+      }
+      chunk ??= toChunk(frame)
+      send(stream, frame, chunk)
     }
   }
   return {

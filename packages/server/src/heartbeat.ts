@@ -22,7 +22,7 @@ export interface HeartbeatOptions<TStream extends Idle> {
 }
 
 /** An unref'd `setInterval`: an idle channel does not keep its process alive. */
-export const repeatEvery: RepeatTimer = (ms, tick) => {
+const repeatEvery: RepeatTimer = (ms, tick) => {
   const timer = setInterval(tick, ms).unref()
   return () => clearInterval(timer)
 }

@@ -1,16 +1,18 @@
 import type { ServerResponse } from 'node:http'
 import { REFUSED_HEADER, type RefusedReason } from '@herald/schema'
 import { formatControl } from './format.ts'
+import { SSE_HEADERS } from './headers.ts'
 
 /**
  * Answers with a stream that carries only `block` and ends: every EventSource comes back after
  * its `retry:`. The refused header lets Herald's own EventSource see the refusal before it opens,
  * and `Retry-After` tells any other HTTP client.
  */
-export function turnAway(res: ServerResponse, reason: RefusedReason, block: Buffer, waitMs: number): void {
+function turnAway(res: ServerResponse, reason: RefusedReason, block: Buffer, waitMs: number): void {
   res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
+    // A stream's content type and caching, but not X-Accel-Buffering: this one ends at once.
+    'content-type': SSE_HEADERS['content-type'] as string,
+    'cache-control': SSE_HEADERS['cache-control'] as string,
     'retry-after': String(Math.ceil(waitMs / 1000)),
     [REFUSED_HEADER]: reason,
   })
