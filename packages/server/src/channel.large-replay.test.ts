@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import * as z from 'zod'
 import { createChannel } from './channel.ts'
 import type { ChannelEngine } from './engine.ts'
+import { engineView } from './engine-view.ts'
 import type { EventId } from './event-id.ts'
 import { createMemoryEngine } from './memory-engine.ts'
 import { openRawSocket } from './test-raw-socket.ts'
@@ -19,18 +20,7 @@ const defer = useCleanup()
 /** An in-memory engine of 10,000 events that does not tell its `historySize`. */
 function unboundedEngine(): ChannelEngine<EventId> {
   const memory = createMemoryEngine({ historySize: 10_000 })
-  return {
-    publish: (name, data) => memory.publish(name, data),
-    subscribe: (listener) => memory.subscribe(listener),
-    close: () => memory.close(),
-    replay: (from) => memory.replay(from),
-    get lastId() {
-      return memory.lastId
-    },
-    get epoch() {
-      return memory.epoch
-    },
-  }
+  return engineView(memory, { historySize: undefined })
 }
 
 describe('a replay larger than maxQueuedEvents, from an engine without historySize', () => {

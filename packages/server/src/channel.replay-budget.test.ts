@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as z from 'zod'
 import { createChannel } from './channel.ts'
 import type { ChannelEngine } from './engine.ts'
+import { engineView } from './engine-view.ts'
 import type { EventId } from './event-id.ts'
 import { createMemoryEngine } from './memory-engine.ts'
 import { createReplayBudget } from './replay-budget.ts'
@@ -223,10 +224,7 @@ describe('a client looping Last-Event-ID requests', () => {
 function slowEngine(historySize: number, delayMs: number, failures = 0): ChannelEngine<EventId> {
   const memory = createMemoryEngine({ historySize })
   let failing = failures
-  return {
-    publish: (name, data) => memory.publish(name, data),
-    subscribe: (listener) => memory.subscribe(listener),
-    close: () => memory.close(),
+  return engineView(memory, {
     replay: async (from) => {
       await new Promise((resolve) => setTimeout(resolve, delayMs))
       if (failing > 0) {
@@ -235,14 +233,8 @@ function slowEngine(historySize: number, delayMs: number, failures = 0): Channel
       }
       return memory.replay(from)
     },
-    get lastId() {
-      return memory.lastId
-    },
-    get epoch() {
-      return memory.epoch
-    },
     historySize,
-  }
+  })
 }
 
 // Issue #8 (review): the budget was checked at admission but charged only once a replay resolved,
@@ -315,23 +307,14 @@ function gatedEngine(historySize?: number): {
     open = resolve
   })
   let asked = 0
-  const engine: ChannelEngine<EventId> = {
-    publish: (name, data) => memory.publish(name, data),
-    subscribe: (listener) => memory.subscribe(listener),
-    close: () => memory.close(),
+  const engine = engineView(memory, {
     replay: async (from) => {
       asked += 1
       await gate
       return memory.replay(from)
     },
-    get lastId() {
-      return memory.lastId
-    },
-    get epoch() {
-      return memory.epoch
-    },
     historySize,
-  }
+  })
   return { engine, release: open, asked: () => asked }
 }
 
@@ -406,23 +389,13 @@ describe('an engine whose replay answers with a thenable', () => {
   it('is awaited: the replay is served and charged to the budget', async () => {
     vi.useFakeTimers({ toFake: ['Date'] })
     const memory = createMemoryEngine({ historySize: 100 })
-    const engine: ChannelEngine<EventId> = {
-      publish: (name, data) => memory.publish(name, data),
-      subscribe: (listener) => memory.subscribe(listener),
-      close: () => memory.close(),
+    const engine = engineView(memory, {
       replay: (from) => {
         const replay = memory.replay(from)
         // biome-ignore lint/suspicious/noThenProperty: a thenable is what this test is about
         return { then: (resolve: (value: typeof replay) => void) => setTimeout(() => resolve(replay), 5) } as never
       },
-      get lastId() {
-        return memory.lastId
-      },
-      get epoch() {
-        return memory.epoch
-      },
-      historySize: 100,
-    }
+    })
     defer(() => engine.close())
     const { channel, open } = await serve({ engine, replayBudget: 100, replayWindowMs: 60_000 })
     const behind = channel.emit('n', -1) as string

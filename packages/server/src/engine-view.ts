@@ -5,7 +5,10 @@ import type { EventId } from './event-id.ts'
 export type AnyEngine = ChannelEngine<EventId | Promise<EventId>>
 
 /** `engine` with some members replaced; the others, and its getters, still read the engine. */
-export function engineView(engine: AnyEngine, overrides: Partial<Omit<AnyEngine, 'lastId' | 'epoch'>>): AnyEngine {
+export function engineView<TPublished extends EventId | Promise<EventId>>(
+  engine: ChannelEngine<TPublished>,
+  overrides: Partial<Omit<ChannelEngine<TPublished>, 'lastId' | 'epoch'>>,
+): ChannelEngine<TPublished> {
   return {
     publish: (name, data) => engine.publish(name, data),
     subscribe: (listener) => engine.subscribe(listener),

@@ -3,7 +3,7 @@ import { describeEngineConformance } from '@herald/server/testing'
 import { describe, expect, it } from 'vitest'
 import * as z from 'zod'
 import { createChannel } from './channel.ts'
-import { engineView } from './engine-view.ts'
+import { type AnyEngine, engineView } from './engine-view.ts'
 import { type EventId, epochOf } from './event-id.ts'
 import { createMemoryEngine, type MemoryEngineOptions } from './memory-engine.ts'
 import { eventIdsIn, openProbe, serveProbe, until } from './sse-probe.ts'
@@ -13,7 +13,7 @@ describeEngineConformance('memory engine', ({ historySize }) => createMemoryEngi
 // The same engine answering through promises, as one over the network would: the suite awaits
 // every call, and the channel merges replays that resolve late.
 describeEngineConformance('memory engine behind promises', ({ historySize }) => {
-  const engine = createMemoryEngine({ historySize })
+  const engine: AnyEngine = createMemoryEngine({ historySize })
   return engineView(engine, {
     publish: async (name, data) => engine.publish(name, data),
     replay: async (lastId) => engine.replay(lastId),
