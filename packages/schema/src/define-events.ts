@@ -1,7 +1,8 @@
 import type * as z4 from 'zod/v4/core'
 import { HeraldError } from './errors.ts'
 import { assertEventName } from './event-name.ts'
-import type { AnyEventMap, EventSpec, Events, TextEvent } from './types.ts'
+import { checkTopicMap } from './topic.ts'
+import type { AnyEventMap, AnyTopicMap, EventSpec, Events, TextEvent } from './types.ts'
 
 function isSchema(value: unknown): value is z4.$ZodType {
   return typeof value === 'object' && value !== null && '_zod' in value
@@ -55,16 +56,35 @@ function checkedSpec(spec: EventSpec): EventSpec {
   return frozen
 }
 
+/** Options of `defineEvents`. */
+export interface DefineEventsOptions<TTopics extends AnyTopicMap> {
+  /**
+   * The kinds of topic streams may join, each with the schema of its parameter:
+   * `{ user: z.string(), room: z.int() }` declares `user:ada`, `room:42`… Without it the
+   * contract has no topics and every event is a broadcast.
+   */
+  topics?: TTopics
+}
+
 /**
  * Declares a channel's events once, as a record of zod schemas, for the server and the client
- * to share. The contract is read-only: the object, its map, names and specs are frozen, and
- * `specs` throws on set, delete and clear. Throws `INVALID_EVENT_NAME` for a name SSE cannot
- * frame and `INVALID_OPTIONS` for an entry that is not a schema.
+ * to share, with the topics its events may be sent to. The contract is read-only: the object,
+ * its map, names, specs and topics are frozen, and `specs` throws on set, delete and clear.
+ * Throws `INVALID_EVENT_NAME` for a name SSE cannot frame and `INVALID_OPTIONS` for an entry
+ * that is not a schema.
  */
-export function defineEvents<TMap extends AnyEventMap>(map: TMap): Events<TMap> {
+export function defineEvents<TMap extends AnyEventMap, TTopics extends AnyTopicMap = Record<never, never>>(
+  map: TMap,
+  options: DefineEventsOptions<TTopics> = {},
+): Events<TMap, TTopics> {
   if (typeof map !== 'object' || map === null || Array.isArray(map)) {
     throw new HeraldError('INVALID_OPTIONS', 'defineEvents() expects a record of zod schemas')
   }
+  if (typeof options !== 'object' || options === null) {
+    throw new HeraldError('INVALID_OPTIONS', 'defineEvents() options must be an object')
+  }
+  const topics = options.topics ?? ({} as TTopics)
+  checkTopicMap(topics)
   const specs: [string, EventSpec][] = []
   for (const [name, definition] of Object.entries(map)) {
     assertEventName(name)
@@ -82,5 +102,6 @@ export function defineEvents<TMap extends AnyEventMap>(map: TMap): Events<TMap> 
     map: Object.freeze({ ...map }),
     names: Object.freeze(specs.map(([name]) => name)),
     specs: new ReadonlySpecs(specs),
+    topics: Object.freeze({ ...topics }),
   })
 }

@@ -14,6 +14,9 @@ import type * as z4 from 'zod/v4/core'
  * - `HISTORY_GAP`: the server no longer holds every event since the client's last id; refetch state.
  * - `OVER_CAPACITY`: the server turned the client away (connection limit, shutdown); it retries later by itself.
  * - `EVENT_TOO_LARGE`: an emitted event is larger than the channel's `maxEventBytes`.
+ * - `INVALID_TOPIC`: a topic the contract does not declare, or whose parameter its schema rejects.
+ * - `TOPIC_REFUSED`: the server refused a topic the client asked for; its other topics carry on.
+ * - `TICKET_REFUSED`: a stream ticket is forged, expired, used twice or for other topics.
  */
 export type HeraldErrorCode =
   | 'INVALID_EVENT_NAME'
@@ -28,11 +31,16 @@ export type HeraldErrorCode =
   | 'HISTORY_GAP'
   | 'OVER_CAPACITY'
   | 'EVENT_TOO_LARGE'
+  | 'INVALID_TOPIC'
+  | 'TOPIC_REFUSED'
+  | 'TICKET_REFUSED'
 
 /** What a `HeraldError` carries besides its message. */
 export interface HeraldErrorDetails {
   /** The event the error concerns, when there is one. */
   readonly event?: string | undefined
+  /** The topic the error concerns, when there is one. */
+  readonly topic?: string | undefined
   /** The zod issues behind an `INVALID_PAYLOAD` or `DECODE_FAILED` error. */
   readonly issues?: readonly z4.$ZodIssue[] | undefined
   /** The HTTP status behind a `CONNECTION_FAILED` error, when the server answered. */
@@ -48,6 +56,7 @@ export class HeraldError extends Error {
   override readonly name = 'HeraldError'
   readonly code: HeraldErrorCode
   readonly event: string | undefined
+  readonly topic: string | undefined
   readonly issues: readonly z4.$ZodIssue[]
   readonly status: number | undefined
   readonly [brand] = true
@@ -56,6 +65,7 @@ export class HeraldError extends Error {
     super(message, details.cause === undefined ? undefined : { cause: details.cause })
     this.code = code
     this.event = details.event
+    this.topic = details.topic
     this.issues = details.issues ?? []
     this.status = details.status
   }

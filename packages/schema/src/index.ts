@@ -1,14 +1,17 @@
 export { decodePayload, encodePayload } from './codec.ts'
+export type { DefineEventsOptions } from './define-events.ts'
 export { defineEvents, text } from './define-events.ts'
 export type { HeraldErrorCode, HeraldErrorDetails } from './errors.ts'
 export { HeraldError, isHeraldError } from './errors.ts'
 export { assertEventName, eventNameProblem, MAX_EVENT_NAME_LENGTH, RESERVED_PREFIX } from './event-name.ts'
-export type { ControlName, ControlPayloads, RefusedReason } from './protocol.ts'
+export type { ControlName, ControlPayloads, RefusedReason, TopicRefusal } from './protocol.ts'
 export { CONTROL_NAMES, decodeControl, encodeControl, MAX_CONTROL_MS, REFUSED_HEADER } from './protocol.ts'
+export { assertTopic, MAX_TOPIC_LENGTH, topicProblem } from './topic.ts'
 export type {
   AnyEventMap,
   AnyEventOf,
   AnyEvents,
+  AnyTopicMap,
   EventDefinition,
   EventMapOf,
   EventName,
@@ -17,6 +20,8 @@ export type {
   Payload,
   SchemaOf,
   TextEvent,
+  Topic,
+  TopicMapOf,
   WireFormat,
   WirePayload,
 } from './types.ts'

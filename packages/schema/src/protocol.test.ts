@@ -14,6 +14,7 @@ const samples: { [TName in ControlName]: ControlPayloads[TName] } = {
   'herald:ping': null,
   'herald:gap': { lastEventId: 'x\r\nevent: admin\n\ndata: 1' },
   'herald:busy': { retryMs: 10_500 },
+  'herald:refused': { topic: 'room:42', reason: 'forbidden' },
 }
 
 /** Decodes `data` as `name`, failing the test if it throws. */
@@ -42,6 +43,24 @@ describe('control events: encode then decode', () => {
     expect(encodeControl('herald:ping', null)).toBe('')
     expect(encodeControl('herald:gap', { lastEventId: 'a-1-2' })).toBe('{"lastEventId":"a-1-2"}')
     expect(encodeControl('herald:busy', { retryMs: 0 })).toBe('{"retryMs":0}')
+  })
+
+  it('carries topics: those a stream joined, the one a gap or a refusal is about', () => {
+    const hello = { heartbeatMs: 1, retryMs: 2, topics: ['user:7', 'room:1'] }
+    expect(decodeControl('herald:hello', encodeControl('herald:hello', hello))).toEqual(hello)
+    const gap = { lastEventId: 'a-1-2', topic: 'room:1' }
+    expect(decodeControl('herald:gap', encodeControl('herald:gap', gap))).toEqual(gap)
+    for (const reason of ['forbidden', 'invalid', 'limit'] as const) {
+      expect(decodeControl('herald:refused', JSON.stringify({ topic: 't:1', reason }))).toEqual({ topic: 't:1', reason })
+    }
+  })
+
+  it('refuses topic fields of the wrong shape', () => {
+    expect(decode('herald:hello', '{"heartbeatMs":1,"retryMs":2,"topics":"room:1"}')).toBeUndefined()
+    expect(decode('herald:hello', '{"heartbeatMs":1,"retryMs":2,"topics":[1]}')).toBeUndefined()
+    expect(decode('herald:gap', '{"lastEventId":"a","topic":7}')).toBeUndefined()
+    expect(decode('herald:refused', '{"topic":"t:1","reason":"because"}')).toBeUndefined()
+    expect(decode('herald:refused', '{"reason":"limit"}')).toBeUndefined()
   })
 
   it('takes the bounds: 0 and MAX_CONTROL_MS', () => {

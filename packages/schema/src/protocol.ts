@@ -4,12 +4,20 @@
 
 /** What each control event carries in its `data:` field. */
 export interface ControlPayloads {
-  /** The first event of every stream: the heartbeat interval to watch (0: none) and the stream's `retry:`. */
-  'herald:hello': { readonly heartbeatMs: number; readonly retryMs: number }
+  /**
+   * The first event of every stream: the heartbeat interval to watch (0: none), the stream's
+   * `retry:`, and the topics the stream joined (absent when it joined none).
+   */
+  'herald:hello': { readonly heartbeatMs: number; readonly retryMs: number; readonly topics?: readonly string[] }
   /** Keep-alive on an idle stream; its `data:` is empty. */
   'herald:ping': null
-  /** Events after `lastEventId` (the id the client resumed from) may be missing. */
-  'herald:gap': { readonly lastEventId: string }
+  /**
+   * Events after `lastEventId` (the id the client resumed from) may be missing: those of `topic`
+   * only, or of the whole stream when `topic` is absent.
+   */
+  'herald:gap': { readonly lastEventId: string; readonly topic?: string }
+  /** The stream did not join `topic`, which the client asked for; its other topics carry on. */
+  'herald:refused': { readonly topic: string; readonly reason: TopicRefusal }
   /** The request was turned away; come back after `retryMs`. The stream then ends. */
   'herald:busy': { readonly retryMs: number }
 }
@@ -23,7 +31,17 @@ export const CONTROL_NAMES: readonly ControlName[] = Object.freeze([
   'herald:ping',
   'herald:gap',
   'herald:busy',
+  'herald:refused',
 ])
+
+/**
+ * Why a stream did not join a topic the client asked for: `forbidden` (the server's `authorize`
+ * said no, or a ticket does not cover it), `invalid` (not a topic of the contract) or `limit` (more
+ * topics than a stream may join).
+ */
+export type TopicRefusal = 'forbidden' | 'invalid' | 'limit'
+
+const REFUSALS: readonly string[] = ['forbidden', 'invalid', 'limit']
 
 /**
  * The response header on a stream that was turned away before it opened: `busy` (a connection
@@ -64,12 +82,29 @@ export function decodeControl(name: ControlName, data: string): ControlPayloads[
   const field = (key: string): unknown =>
     Object.hasOwn(parsed, key) ? (parsed as Record<string, unknown>)[key] : undefined
   const lastEventId = field('lastEventId')
+  const topic = field('topic')
   const retryMs = wholeMs(field('retryMs'))
   const heartbeatMs = wholeMs(field('heartbeatMs'))
-  if (name === 'herald:gap') return typeof lastEventId === 'string' ? { lastEventId } : undefined
+  const topics = field('topics')
+  if (name === 'herald:gap') {
+    if (typeof lastEventId !== 'string') return undefined
+    if (topic === undefined) return { lastEventId }
+    return typeof topic === 'string' ? { lastEventId, topic } : undefined
+  }
+  if (name === 'herald:refused') {
+    const reason = field('reason')
+    return typeof topic === 'string' && REFUSALS.includes(reason as string)
+      ? { topic, reason: reason as TopicRefusal }
+      : undefined
+  }
   if (retryMs === undefined) return undefined
   if (name === 'herald:busy') return { retryMs }
-  if (name === 'herald:hello' && heartbeatMs !== undefined) return { heartbeatMs, retryMs }
+  if (name === 'herald:hello' && heartbeatMs !== undefined) {
+    if (topics === undefined) return { heartbeatMs, retryMs }
+    return Array.isArray(topics) && topics.every((each) => typeof each === 'string')
+      ? { heartbeatMs, retryMs, topics }
+      : undefined
+  }
   // A reader may pass any `herald:` event it saw: a name this version does not know decodes to
   // nothing, never to another event's payload.
   return undefined

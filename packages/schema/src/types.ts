@@ -25,21 +25,41 @@ export interface EventSpec {
   readonly schema: z4.$ZodType
 }
 
+/**
+ * The kinds of topic a contract declares, each with the schema of its parameter: `{ room: z.int() }`
+ * declares the topics `room:1`, `room:2`… A parameter is written as text; a schema of numbers
+ * reads it as a number.
+ */
+export type AnyTopicMap = Readonly<Record<string, z4.$ZodType<string | number>>>
+
 /** The shared contract made by `defineEvents`: import it on both server and client. */
-export interface Events<TMap extends AnyEventMap = AnyEventMap> {
+export interface Events<TMap extends AnyEventMap = AnyEventMap, TTopics extends AnyTopicMap = Record<never, never>> {
   /** The event map as it was defined, frozen. */
   readonly map: TMap
   /** Every event name, in the map's key order. */
   readonly names: readonly string[]
   /** Each event's name, format and schema. */
   readonly specs: ReadonlyMap<string, EventSpec>
+  /** The topic kinds and their parameter schemas, frozen; empty when the contract declares none. */
+  readonly topics: TTopics
 }
 
 /** Any contract made by `defineEvents`. */
-export type AnyEvents = Events<AnyEventMap>
+export type AnyEvents = Events<AnyEventMap, AnyTopicMap>
 
 /** The event map behind a contract. */
-export type EventMapOf<TEvents extends AnyEvents> = TEvents extends Events<infer $Map> ? $Map : never
+export type EventMapOf<TEvents extends AnyEvents> = TEvents extends Events<infer $Map, AnyTopicMap> ? $Map : never
+
+/** The topic map behind a contract. */
+export type TopicMapOf<TEvents extends AnyEvents> = TEvents extends Events<AnyEventMap, infer $Topics> ? $Topics : never
+
+/**
+ * The topics of a contract: for `{ user: z.string(), room: z.int() }`, `` `user:${string}` |
+ * `room:${number}` ``; `never` for a contract without topics.
+ */
+export type Topic<TEvents extends AnyEvents> = {
+  [TKind in keyof TopicMapOf<TEvents> & string]: `${TKind}:${z4.output<TopicMapOf<TEvents>[TKind]> & (string | number)}`
+}[keyof TopicMapOf<TEvents> & string]
 
 /**
  * The names of a contract's events: `EventName<typeof events>` is `'name' | 'age'`.

@@ -112,17 +112,38 @@ function describeEngineRules({ make, share }: EngineHarness): void {
     }
   })
 
-  it('answers a gap with no events for ids of its epoch it never issued, and once an id is trimmed', async () => {
+  it('answers a gap for ids of its epoch out of its range, and once an id is trimmed', async () => {
     const engine = await make(10)
     const origin = engine.lastId
     const ids = await publishMany(engine, 250)
-    const [first, ms] = [ids[0] as EventId, position(ids[0] as string).split('-')[0]]
-    const never = [`${engine.epoch}-${ms}-999999`, `${engine.epoch}-1-0`, `${engine.epoch}-99999999999999999999-0`]
-    for (const id of [first, origin, ...never] as EventId[]) {
-      expect(await engine.replay(id), id).toEqual({ events: [], gap: true })
+    const last = position(ids[249] as string).split('-')
+    const never = [
+      `${engine.epoch}-1-0`,
+      `${engine.epoch}-${last[0]}-${Number(last[1]) + 1}`,
+      `${engine.epoch}-99999999999999999999-0`,
+    ]
+    for (const id of never as EventId[]) expect(await engine.replay(id), id).toEqual({ events: [], gap: true })
+    // Trimmed: a gap, and at most the events still kept, each newer than the id, in order.
+    for (const id of [ids[0], origin] as EventId[]) {
+      const replay = await engine.replay(id)
+      expect(replay.gap, id).toBe(true)
+      expect(ids.slice(-idsOf(replay.events).length || ids.length)).toEqual(
+        expect.arrayContaining(idsOf(replay.events)),
+      )
+      expect(idsOf(replay.events)).toEqual(ids.slice(ids.length - replay.events.length))
     }
     const recent = await engine.replay(ids[248] as EventId)
     expect(recent).toEqual({ gap: false, events: [{ id: ids[249], name: 'n', data: '249' }] })
+  })
+
+  it('an id is a position in its log: one between two events replays the later, with no gap', async () => {
+    const engine = await make()
+    const ids = await publishMany(engine, 3)
+    const [ms, seq] = position(ids[1] as string).split('-')
+    // Just after the second event and before the third: the same millisecond, a later sequence.
+    const between = `${engine.epoch}-${ms}-${Number(seq) + 1}` as EventId
+    if (compareEventIds(between, ids[2] as EventId) >= 0) return // the third event took that very position
+    expect(await engine.replay(between)).toEqual({ gap: false, events: [{ id: ids[2], name: 'n', data: '2' }] })
   })
 
   it("answers a gap for another engine's ids and for ids of no epoch, even at a position it issued", async () => {
@@ -159,6 +180,48 @@ function describeEngineRules({ make, share }: EngineHarness): void {
       expect(mine.gap).toBe(false)
       expect(idsOf(mine.events)).toEqual(all.slice(index + 1))
     }
+  })
+
+  it('delivers topic events with their topics, and replays the broadcasts and the topics asked for, each once', async () => {
+    const engine = await make()
+    const origin = engine.lastId
+    const received: StoredEvent[] = []
+    const off = engine.subscribe((event) => received.push(event))
+    const sent: [string, readonly string[] | undefined][] = [
+      ['a', ['room:1']],
+      ['b', undefined],
+      ['c', ['room:2']],
+      ['d', ['room:1', 'room:2']],
+      ['e', ['user:7']],
+    ]
+    const ids: EventId[] = []
+    for (const [data, topics] of sent) ids.push(await engine.publish('n', data, topics))
+    await expect.poll(() => received.length, { timeout: 5000, interval: 5 }).toBe(5)
+    expect(received.map((event) => [event.data, event.topics])).toEqual(sent)
+    const dataOf = (replay: { events: readonly StoredEvent[] }) => replay.events.map((event) => event.data)
+    expect(dataOf(await engine.replay(origin))).toEqual(['b'])
+    const rooms = await engine.replay(origin, ['room:1', 'room:2'])
+    expect(dataOf(rooms)).toEqual(['a', 'b', 'c', 'd'])
+    expect(rooms.gap).toBe(false)
+    expect(rooms.topicGaps ?? []).toEqual([])
+    expect(dataOf(await engine.replay(ids[1] as EventId, ['user:7', 'room:2']))).toEqual(['c', 'd', 'e'])
+    expect(dataOf(await engine.replay(ids[4] as EventId, ['room:1']))).toEqual([])
+    off()
+  })
+
+  it('keeps history per topic: a busy topic never pushes a quiet one out, and a trimmed topic is named', async () => {
+    const engine = await make(10)
+    const origin = engine.lastId
+    const quiet = await engine.publish('n', 'quiet', ['room:quiet'])
+    for (let n = 0; n < 50; n++) await engine.publish('n', String(n), ['room:busy'])
+    const replay = await engine.replay(origin, ['room:quiet', 'room:busy'])
+    expect(replay.gap).toBe(false)
+    expect(replay.topicGaps).toEqual(['room:busy'])
+    expect(replay.events[0]?.id).toBe(quiet)
+    expect(replay.events.slice(1).map((event) => event.data)).toEqual(
+      expect.arrayContaining(['49', '48', '47', '46', '45', '44', '43', '42', '41', '40']),
+    )
+    expect((await engine.replay(quiet, ['room:quiet'])).topicGaps ?? []).toEqual([])
   })
 
   it('delivers nothing after close', async () => {

@@ -10,9 +10,9 @@ export function engineView<TPublished extends EventId | Promise<EventId>>(
   overrides: Partial<Omit<ChannelEngine<TPublished>, 'lastId' | 'epoch'>>,
 ): ChannelEngine<TPublished> {
   return {
-    publish: (name, data) => engine.publish(name, data),
+    publish: (name, data, topics) => engine.publish(name, data, topics),
     subscribe: (listener) => engine.subscribe(listener),
-    replay: (lastId) => engine.replay(lastId),
+    replay: (lastId, topics) => engine.replay(lastId, topics),
     close: () => engine.close(),
     get lastId() {
       return engine.lastId

@@ -1,20 +1,30 @@
 import type { EventId } from './event-id.ts'
 
-/** An event as an engine stores and delivers it: its id, name and encoded `data:` text. */
+/**
+ * An event as an engine stores and delivers it: its id, name and encoded `data:` text, and the
+ * topics it was sent to (absent for a broadcast, which every stream receives).
+ */
 export interface StoredEvent {
   readonly id: EventId
   readonly name: string
   readonly data: string
+  readonly topics?: readonly string[] | undefined
 }
 
 /** What a client resuming from an id gets: the events after it, and whether any were lost. */
 export interface Replay {
+  /** The events after the id, in id order, each once: the broadcasts and those of the topics asked for. */
   readonly events: readonly StoredEvent[]
   /**
-   * True when events after the id may be missing: the id is older than the history, was never
-   * issued, or belongs to another epoch (or to none).
+   * True when broadcasts after the id may be missing: the id is older than the history, was never
+   * issued, or belongs to another epoch (or to none). A gap of another epoch is every topic's too.
    */
   readonly gap: boolean
+  /**
+   * The topics asked for whose events after the id may be missing, their history no longer
+   * reaching back to it; absent or empty when none (and when `replay` was asked for no topics).
+   */
+  readonly topicGaps?: readonly string[] | undefined
 }
 
 /**
@@ -29,15 +39,24 @@ export interface Replay {
  * `describeEngineConformance` from `@herald/server/testing` checks all of this for an engine.
  */
 export interface ChannelEngine<TPublished extends EventId | Promise<EventId> = EventId> {
-  /** Assigns the next id, stores the event and delivers it to every subscriber, in order. */
-  publish(name: string, data: string): TPublished
+  /**
+   * Assigns the next id, stores the event and delivers it to every subscriber, in order. `topics`
+   * (valid, distinct, at least one) sends it to those topics' streams only; absent, it is a
+   * broadcast. Each topic keeps its own history, so a busy topic never pushes a quiet one's events
+   * out of reach.
+   */
+  publish(name: string, data: string, topics?: readonly string[]): TPublished
   /** Receives every event published from now on, in id order; returns the unsubscribe function. */
   subscribe(listener: (event: StoredEvent) => void): () => void
   /**
-   * The stored events after `lastId`, and whether any between were lost. An id of another epoch
-   * or of none, never issued, or older than the history is a gap, never a partial replay.
+   * The stored events after `lastId` (the broadcasts, and those of `topics`), and whether any
+   * between were lost. An id of another epoch or of none, or older than the history, is a gap,
+   * never a partial replay. Asked for no topics, only an id the engine issued is known; asked for
+   * topics, an id of this epoch between the origin and `lastId` is a position in the log (a
+   * stream's last id may be an event of a topic it no longer reads), and each topic whose history
+   * no longer reaches back to it is named in `topicGaps`.
    */
-  replay(lastId: EventId): Replay | Promise<Replay>
+  replay(lastId: EventId, topics?: readonly string[]): Replay | Promise<Replay>
   /**
    * The newest id published, or before the first event an origin id that `replay` answers with
    * every event since. A new stream starts from it, so it can resume even before its first event.
@@ -46,9 +65,9 @@ export interface ChannelEngine<TPublished extends EventId | Promise<EventId> = E
   /** The epoch of the ids this engine issues now: 1 to 16 ASCII letters and digits. */
   readonly epoch: string
   /**
-   * The most events one `replay` returns, when the engine has such a bound. The channel sizes from
-   * it (or from 1,000 when absent) `maxQueuedEvents`, the default `replayBudget` and what each
-   * resuming request reserves of that budget.
+   * The most events the engine keeps per topic (and of broadcasts), when it has such a bound. The
+   * channel sizes from it (or from 1,000 when absent) `maxQueuedEvents`, the default
+   * `replayBudget` and what each resuming request reserves of that budget.
    */
   readonly historySize?: number | undefined
   /** Releases the engine's resources; no event is delivered afterwards. */

@@ -3,8 +3,18 @@ import { compareEventIds, type EventId } from './event-id.ts'
 
 /** A bounded ring of the most recent events, for `Last-Event-ID` replay. */
 export interface History {
-  push(event: StoredEvent): void
+  /** Keeps `event`, the newest; returns the event it evicted to make room, if any. */
+  push(event: StoredEvent): StoredEvent | undefined
+  /** Evicts the oldest event and returns it (`undefined` when empty). */
+  shift(): StoredEvent | undefined
+  /** The events after `lastId`, which must be an id this history holds or evicted last; else a gap. */
   since(lastId: EventId): Replay
+  /**
+   * The events after the position `lastId` (any id of the log, held here or not), and a gap when
+   * an event after it was evicted.
+   */
+  after(lastId: EventId): Replay
+  /** How many events are kept. */
   readonly size: number
 }
 
@@ -15,31 +25,52 @@ export interface History {
  */
 export function createHistory(capacity: number, origin?: EventId): History {
   const ring: StoredEvent[] = []
-  let start = 0 // index of the oldest event once the ring is full
+  let start = 0 // index of the oldest event
+  let count = 0
   let evicted: EventId | undefined = origin // id of the newest event that fell out
 
   const at = (index: number) => ring[(start + index) % ring.length] as StoredEvent
+  const slice = (from: number): StoredEvent[] => {
+    const out: StoredEvent[] = []
+    for (let index = from; index < count; index++) out.push(at(index))
+    return out
+  }
+  const shift = (): StoredEvent | undefined => {
+    if (count === 0) return undefined
+    const oldest = at(0)
+    evicted = oldest.id
+    start = (start + 1) % ring.length
+    count -= 1
+    return oldest
+  }
 
   return {
     get size() {
-      return ring.length
+      return count
     },
     push(event) {
       if (capacity === 0) {
         evicted = event.id
-      } else if (ring.length < capacity) {
+        return event
+      }
+      const oldest = count === capacity ? shift() : undefined
+      if (count === ring.length) {
+        // Grow, with the oldest at index 0 so the ring stays in order.
+        ring.push(...ring.splice(0, start))
+        start = 0
         ring.push(event)
       } else {
-        evicted = (ring[start] as StoredEvent).id
-        ring[start] = event
-        start = (start + 1) % capacity
+        ring[(start + count) % ring.length] = event
       }
+      count += 1
+      return oldest
     },
+    shift,
     since(lastId) {
       // lastId === the newest evicted id means the client has seen everything before the ring.
-      if (lastId === evicted) return { events: ring.length === 0 ? [] : slice(0), gap: false }
+      if (lastId === evicted) return { events: slice(0), gap: false }
       let low = 0
-      let high = ring.length - 1
+      let high = count - 1
       while (low <= high) {
         const mid = (low + high) >> 1
         const order = compareEventIds(at(mid).id, lastId)
@@ -49,11 +80,15 @@ export function createHistory(capacity: number, origin?: EventId): History {
       }
       return { events: [], gap: true }
     },
-  }
-
-  function slice(from: number): StoredEvent[] {
-    const out: StoredEvent[] = []
-    for (let index = from; index < ring.length; index++) out.push(at(index))
-    return out
+    after(lastId) {
+      let low = 0
+      let high = count
+      while (low < high) {
+        const mid = (low + high) >> 1
+        if (compareEventIds(at(mid).id, lastId) <= 0) low = mid + 1
+        else high = mid
+      }
+      return { events: slice(low), gap: evicted !== undefined && compareEventIds(evicted, lastId) > 0 }
+    },
   }
 }

@@ -15,8 +15,8 @@ describeEngineConformance('memory engine', ({ historySize }) => createMemoryEngi
 describeEngineConformance('memory engine behind promises', ({ historySize }) => {
   const engine: AnyEngine = createMemoryEngine({ historySize })
   return engineView(engine, {
-    publish: async (name, data) => engine.publish(name, data),
-    replay: async (lastId) => engine.replay(lastId),
+    publish: async (name, data, topics) => engine.publish(name, data, topics),
+    replay: async (lastId, topics) => engine.replay(lastId, topics),
     close: async () => engine.close(),
   })
 })

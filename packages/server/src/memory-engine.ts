@@ -1,13 +1,19 @@
 import { HeraldError } from '@herald/schema'
 import type { ChannelEngine, StoredEvent } from './engine.ts'
-import { createEpoch, createIdGenerator, type EventId, epochOf } from './event-id.ts'
-import { createHistory } from './history.ts'
+import { compareEventIds, createEpoch, createIdGenerator, type EventId, epochOf } from './event-id.ts'
 import { describe, functionOption, wholeNumberOption } from './options.ts'
+import { createTopicHistory } from './topic-history.ts'
 
 /** Options of the in-memory engine. */
 export interface MemoryEngineOptions {
-  /** How many recent events are kept for `Last-Event-ID` replay. @default 1000 */
+  /** How many recent events are kept for `Last-Event-ID` replay, per topic and of broadcasts. @default 1000 */
   historySize?: number | undefined
+  /**
+   * The most events kept in all topics' histories together (an event sent to several topics
+   * counts once per topic). Past it, busy topics give up their oldest events first.
+   * @default 100 × historySize, at least historySize
+   */
+  maxHistoryEvents?: number | undefined
   /** The clock behind event ids. @default Date.now */
   now?: (() => number) | undefined
 }
@@ -26,12 +32,19 @@ export function createMemoryEngine(options: MemoryEngineOptions = {}): ChannelEn
     )
   }
   const historySize = wholeNumberOption('historySize', options.historySize, 1000)
+  const maxHistoryEvents = wholeNumberOption('maxHistoryEvents', options.maxHistoryEvents, historySize * 100)
+  if (maxHistoryEvents < historySize) {
+    throw new HeraldError(
+      'INVALID_OPTIONS',
+      `createMemoryEngine() option 'maxHistoryEvents' (${maxHistoryEvents}) must be at least historySize (${historySize})`,
+    )
+  }
   functionOption('now', options.now)
   const epoch = createEpoch()
   const nextId = createIdGenerator(epoch, options.now)
   const origin = nextId() // taken from the same sequence, so older than any event
   let lastId = origin
-  const history = createHistory(historySize, origin)
+  const history = createTopicHistory({ perTopic: historySize, total: maxHistoryEvents, origin })
   const listeners = new Set<(event: StoredEvent) => void>()
   return {
     epoch,
@@ -39,8 +52,9 @@ export function createMemoryEngine(options: MemoryEngineOptions = {}): ChannelEn
     get lastId() {
       return lastId
     },
-    publish(name, data) {
-      const event: StoredEvent = { id: nextId(), name, data }
+    publish(name, data, topics) {
+      const event: StoredEvent =
+        topics === undefined ? { id: nextId(), name, data } : { id: nextId(), name, data, topics: [...topics] }
       lastId = event.id
       history.push(event)
       for (const listener of listeners) listener(event)
@@ -50,13 +64,18 @@ export function createMemoryEngine(options: MemoryEngineOptions = {}): ChannelEn
       listeners.add(listener)
       return () => listeners.delete(listener)
     },
-    replay(from) {
+    replay(from, topics = []) {
       const theirs = epochOf(from)
-      if (theirs === epoch) return history.since(from)
+      if (theirs === epoch && compareEventIds(from, origin) >= 0 && compareEventIds(from, lastId) <= 0) {
+        return history.replay(from, topics)
+      }
       // A position means nothing outside its epoch, even one this engine issued too. An id of
       // another epoch has seen none of this log: all of it follows the gap, if all is still here.
-      // An id of no epoch is unknown, like a forged one.
-      return { events: theirs === undefined ? [] : history.since(origin).events, gap: true }
+      // An id of no epoch, or of this one but out of its range, is unknown, like a forged one.
+      const all = history.replay(origin, topics)
+      const trimmed = all.gap || (all.topicGaps?.length ?? 0) > 0
+      const events = theirs === undefined || theirs === epoch || trimmed ? [] : all.events
+      return topics.length === 0 ? { events, gap: true } : { events, gap: true, topicGaps: [...topics] }
     },
     close() {
       listeners.clear()
