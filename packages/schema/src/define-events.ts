@@ -63,7 +63,7 @@ export interface DefineEventsOptions<TTopics extends AnyTopicMap> {
    * `{ user: z.string(), room: z.int() }` declares `user:ada`, `room:42`… Without it the
    * contract has no topics and every event is a broadcast.
    */
-  topics?: TTopics
+  topics?: TTopics | undefined
 }
 
 /**
@@ -83,7 +83,7 @@ export function defineEvents<TMap extends AnyEventMap, TTopics extends AnyTopicM
   if (typeof options !== 'object' || options === null) {
     throw new HeraldError('INVALID_OPTIONS', 'defineEvents() options must be an object')
   }
-  const topics = options.topics ?? ({} as TTopics)
+  const topics = options.topics === undefined ? ({} as TTopics) : options.topics
   checkTopicMap(topics)
   const specs: [string, EventSpec][] = []
   for (const [name, definition] of Object.entries(map)) {

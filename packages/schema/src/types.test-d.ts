@@ -12,6 +12,8 @@ import {
   type Payload,
   type SchemaOf,
   type TextEvent,
+  type Topic,
+  type TopicMapOf,
   text,
   type WirePayload,
 } from './index.ts'
@@ -179,5 +181,87 @@ describe('no any leaks', () => {
     expectTypeOf<EventName<AnyEvents>>().toEqualTypeOf<string>()
     expectTypeOf<Payload<AnyEvents, string>>().toBeUnknown()
     expectTypeOf<WirePayload<AnyEvents, string>>().toBeUnknown()
+  })
+})
+
+describe('Topic', () => {
+  const topical = defineEvents(
+    { message: z.object({ text: z.string() }), notice: z.string() },
+    { topics: { user: z.string(), room: z.int() } },
+  )
+  type T = typeof topical
+
+  it('is the template of each declared kind and its parameter type', () => {
+    expectTypeOf<Topic<T>>().toEqualTypeOf<`user:${string}` | `room:${number}`>()
+    expectTypeOf<'room:42'>().toExtend<Topic<T>>()
+    expectTypeOf<'user:ada'>().toExtend<Topic<T>>()
+    expectTypeOf<'room:abc'>().not.toExtend<Topic<T>>()
+    expectTypeOf<'chat:1'>().not.toExtend<Topic<T>>()
+    expectTypeOf<'room'>().not.toExtend<Topic<T>>()
+    expectTypeOf<Topic<T>>().not.toBeAny()
+  })
+
+  it('reads the output of refined, transformed and zod/mini schemas', () => {
+    const refined = defineEvents(
+      { notice: z.string() },
+      {
+        topics: {
+          user: z.string().regex(/^[a-z]+$/),
+          room: z.int().positive(),
+          lower: z.string().transform((s) => s.toLowerCase()),
+          mini: zm.number(),
+        },
+      },
+    )
+    expectTypeOf<Topic<typeof refined>>().toEqualTypeOf<
+      `user:${string}` | `room:${number}` | `lower:${string}` | `mini:${number}`
+    >()
+  })
+
+  it('is never for a contract without topics', () => {
+    expectTypeOf<Topic<E>>().toBeNever()
+    expectTypeOf<Topic<ReturnType<typeof defineEvents<{ age: z.ZodNumber }>>>>().toBeNever()
+    expectTypeOf(events.topics).toEqualTypeOf<TopicMapOf<E>>()
+    expectTypeOf<keyof TopicMapOf<E>>().toBeNever()
+  })
+
+  it('keeps the topic map on the contract', () => {
+    expectTypeOf(topical.topics.room).toEqualTypeOf<z.ZodInt>()
+    expectTypeOf<TopicMapOf<T>>().toEqualTypeOf<{ user: z.ZodString; room: z.ZodInt }>()
+  })
+
+  it('leaves event names and payloads as they were', () => {
+    expectTypeOf<EventName<T>>().toEqualTypeOf<'message' | 'notice'>()
+    expectTypeOf<Payload<T, 'message'>>().toEqualTypeOf<{ text: string }>()
+    expectTypeOf<Payload<T, 'notice'>>().toEqualTypeOf<string>()
+    expectTypeOf<EventMapOf<T>>().toEqualTypeOf<T['map']>()
+    expectTypeOf(encodePayload(topical, 'notice', 'hi')).toEqualTypeOf<string>()
+    expectTypeOf(decodePayload(topical, 'message', '{"text":"hi"}')).toEqualTypeOf<{ text: string }>()
+    typeOnly(() => {
+      // @ts-expect-error 'room' is a topic kind, not an event
+      encodePayload(topical, 'room', 1)
+    })
+  })
+
+  it('is a contract every helper accepts', () => {
+    expectTypeOf(topical).toExtend<AnyEvents>()
+    typeOnly(() => {
+      const takesAny = (_contract: AnyEvents) => {}
+      takesAny(topical)
+      takesAny(events)
+    })
+  })
+
+  it('takes only string or number schemas as parameters', () => {
+    typeOnly(() => {
+      // @ts-expect-error a topic parameter is a string or a number, not an object
+      defineEvents({ notice: z.string() }, { topics: { room: z.object({}) } })
+      // @ts-expect-error a Date is neither a string nor a number
+      defineEvents({ notice: z.string() }, { topics: { day: z.date() } })
+      // @ts-expect-error a topic kind needs a schema
+      defineEvents({ notice: z.string() }, { topics: { room: 'int' } })
+      // @ts-expect-error the topics option is a record, not an array
+      defineEvents({ notice: z.string() }, { topics: [z.string()] })
+    })
   })
 })
