@@ -79,11 +79,16 @@ export function resume(connection: Connection, raw: string, startId: EventId, op
   const start = (from: string, replay: Replay) => {
     options.onReplay(replay)
     if (gone(res)) return
-    if (replay.gap) {
-      // With nothing replayed, the gap block moves the client to where this stream joined: every
-      // later event follows. Replayed events (an engine may keep some past a gap) carry their own.
-      const position = replay.events.length === 0 ? { id: startId } : {}
-      write(connection, formatControl('herald:gap', { lastEventId: from.slice(0, 64) }, position))
+    const lastEventId = from.slice(0, 64)
+    const gaps = [
+      ...(replay.gap ? [{ lastEventId }] : []),
+      ...(replay.topicGaps ?? []).map((topic) => ({ lastEventId, topic })),
+    ]
+    for (const [index, gap] of gaps.entries()) {
+      // With nothing replayed, the last gap block moves the client to where this stream joined:
+      // every later event follows. Replayed events (an engine may keep some past a gap) carry their own.
+      const position = replay.events.length === 0 && index === gaps.length - 1 ? { id: startId } : {}
+      write(connection, formatControl('herald:gap', gap, position))
     }
     // An asynchronous replay may already hold some of the live events that came meanwhile.
     const last = replay.events.at(-1)?.id ?? (replay.gap ? startId : (from as EventId))

@@ -3,7 +3,15 @@
 // resuming stream (catch-up.ts), the heartbeat (heartbeat.ts) and the bound on unsent bytes
 // (buffer-limit.ts). Here: emit, and a stream's life from admission to close.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { type AnyEvents, type EventName, encodePayload, HeraldError, type Payload } from '@herald/schema'
+import {
+  type AnyEvents,
+  assertTopic,
+  type EventName,
+  encodePayload,
+  HeraldError,
+  type Payload,
+  type Topic,
+} from '@herald/schema'
 import { createAdmission } from './admission.ts'
 import { createBufferLimit } from './buffer-limit.ts'
 import { resume } from './catch-up.ts'
@@ -16,7 +24,7 @@ import { createFrameCache } from './frame-cache.ts'
 import { startHeartbeat } from './heartbeat.ts'
 import { createReplayBudget } from './replay-budget.ts'
 import { createRequestGate } from './request-gate.ts'
-import type { Channel, ChannelOptions, StreamRequest, StreamResponse } from './types.ts'
+import type { Channel, ChannelOptions, StreamRequest, StreamResponse, StreamTopics } from './types.ts'
 
 // The keep-alive never changes: frame it as an HTTP/1.1 chunk once.
 const heartbeatChunk = toChunk(HEARTBEAT)
@@ -62,6 +70,24 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
   const limit = createBufferLimit(settings.maxBufferedBytes)
   const fanOut = createFanOut<Connection>({ frames, send: limit.send, newest: engine.lastId })
   const connections = fanOut.streams
+  // Validates, encodes and publishes one event, to `topics` or to every stream.
+  const publish = (name: string, payload: unknown, topics?: readonly string[]): TPublished => {
+    if (closed) {
+      throw new HeraldError('CHANNEL_CLOSED', `event '${String(name)}': the channel is closed`, {
+        event: String(name),
+      })
+    }
+    const data = encodePayload(events, name, payload as never)
+    // A UTF-16 string of n units is at most 3n UTF-8 bytes: count bytes only when it may matter.
+    if (data.length * 3 > maxEventBytes && Buffer.byteLength(data) > maxEventBytes) {
+      throw new HeraldError(
+        'EVENT_TOO_LARGE',
+        `event '${name}': ${Buffer.byteLength(data)} bytes encoded, over maxEventBytes (${maxEventBytes})`,
+        { event: name },
+      )
+    }
+    return engine.publish(name, data, topics)
+  }
   const unsubscribe = engine.subscribe(fanOut.publish)
   const stopHeartbeat = startHeartbeat({
     everyMs: heartbeatMs,
@@ -78,30 +104,29 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
       return closed
     },
     emit<TName extends EventName<TEvents>>(name: TName, ...args: [payload?: Payload<TEvents, TName>]) {
-      if (closed) {
-        throw new HeraldError('CHANNEL_CLOSED', `event '${String(name)}': the channel is closed`, {
-          event: String(name),
-        })
-      }
-      const data = encodePayload(events, name, args[0] as Payload<TEvents, TName>)
-      // A UTF-16 string of n units is at most 3n UTF-8 bytes: count bytes only when it may matter.
-      if (data.length * 3 > maxEventBytes && Buffer.byteLength(data) > maxEventBytes) {
-        throw new HeraldError(
-          'EVENT_TOO_LARGE',
-          `event '${name}': ${Buffer.byteLength(data)} bytes encoded, over maxEventBytes (${maxEventBytes})`,
-          { event: name },
-        )
-      }
-      return engine.publish(name, data)
+      return publish(name, args[0])
     },
-    handle(request: StreamRequest, response: StreamResponse) {
+    to(topics) {
+      const list = [...new Set<string>(typeof topics === 'string' ? [topics] : Array.from(topics ?? []))]
+      if (list.length === 0) throw new HeraldError('INVALID_TOPIC', 'channel.to() needs at least one topic')
+      for (const topic of list) assertTopic(events, topic)
+      Object.freeze(list)
+      return {
+        topics: list as readonly Topic<TEvents>[],
+        emit: (name, ...args) => publish(name, args[0], list),
+      }
+    },
+    handle(request: StreamRequest, response: StreamResponse, access: StreamTopics = {}) {
+      const topics = new Set(access.topics ?? [])
+      for (const topic of topics) assertTopic(events, topic)
+      const refused = access.refused ?? []
       // HTTP/2's compatibility API has every member used here, under the same names.
       const req = request as IncomingMessage
       const res = response as ServerResponse
       let connection: Connection | undefined
       const admitted = gate.admit(req, res, () => {
         if (connection === undefined) return
-        connections.delete(connection)
+        fanOut.remove(connection)
         limit.forget(connection)
       })
       if (admitted === undefined) return
@@ -110,13 +135,17 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
       const { key, lastEventId } = admitted
       // Each stream's own retry: clients cut off together come back spread over [retryMs, 2·retryMs).
       // The hello carries the same value, the wait Herald's client allows for in its watchdog.
-      const prelude = formatPrelude(jitter(retryMs), heartbeatMs, lastEventId === undefined ? startId : undefined)
-      connection = openConnection(req, res, prelude)
-      connections.add(connection)
+      const prelude = formatPrelude(jitter(retryMs), heartbeatMs, {
+        topics: [...topics],
+        refused,
+        id: lastEventId === undefined ? startId : undefined,
+      })
+      connection = openConnection(req, res, prelude, topics)
+      fanOut.add(connection)
       if (lastEventId === undefined) return
       const settle = replays.reserve(key, reservationFor(lastEventId, startId))
       resume(connection, lastEventId, startId, {
-        replay: (from) => engine.replay(from),
+        replay: topics.size === 0 ? (from) => engine.replay(from) : (from) => engine.replay(from, [...topics]),
         frameOf: frames.frameOf,
         maxQueuedEvents: settings.maxQueuedEvents,
         maxBufferedBytes: settings.maxBufferedBytes,
@@ -132,7 +161,7 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
       unsubscribe()
       // Spread the reconnections of every client over [retryMs, 2·retryMs).
       for (const connection of connections) connection.res.end(`retry: ${jitter(retryMs)}\n\n`)
-      connections.clear()
+      fanOut.clear()
       // A passed engine may serve other channels too: it is its creator's to close.
       if (settings.ownsEngine) await engine.close()
     },

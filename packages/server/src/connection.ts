@@ -15,6 +15,8 @@ export interface Connection {
   idle: boolean
   /** The socket of an HTTP/1.1 chunked response, for live writes of ready-made chunks. */
   readonly socket: Socket | undefined
+  /** The topics the stream joined: it receives their events besides the broadcasts. */
+  readonly topics: ReadonlySet<string>
 }
 
 /** The headers of a stream: `Connection: keep-alive` is HTTP/1.1's alone. */
@@ -36,7 +38,12 @@ export function gone(res: ServerResponse): boolean {
 }
 
 /** Sends the headers and the opening block, and returns the connection. */
-export function openConnection(req: IncomingMessage, res: ServerResponse, prelude: Buffer): Connection {
+export function openConnection(
+  req: IncomingMessage,
+  res: ServerResponse,
+  prelude: Buffer,
+  topics: ReadonlySet<string> = new Set(),
+): Connection {
   // Events are small and latency-bound: don't let Nagle hold them back. (HTTP/2 streams share
   // their session's socket, which is not theirs to set.)
   if (req.httpVersionMajor === 1) req.socket.setNoDelay(true)
@@ -45,7 +52,7 @@ export function openConnection(req: IncomingMessage, res: ServerResponse, prelud
   // Once the head is out, a chunked HTTP/1.1 body is plain bytes on the socket: the live path
   // writes chunks framed once per flush straight to it, skipping the per-write work of `res`.
   const chunked = (res as { chunkedEncoding?: boolean }).chunkedEncoding === true && req.httpVersionMajor === 1
-  return { res, catchUp: undefined, idle: false, socket: chunked ? (res.socket ?? undefined) : undefined }
+  return { res, catchUp: undefined, idle: false, socket: chunked ? (res.socket ?? undefined) : undefined, topics }
 }
 
 const CRLF = Buffer.from('\r\n')

@@ -24,7 +24,7 @@ function setup() {
   const add = (catchingUp = false) => {
     const stream: TestStream = { catchUp: undefined, writes: [], queued: [] }
     if (catchingUp) stream.catchUp = { push: (events) => stream.queued.push(...events) }
-    fanOut.streams.add(stream)
+    fanOut.add(stream)
     return stream
   }
   return { frames, fanOut, add }

@@ -22,7 +22,7 @@ describe('SSE framing', () => {
       ': herald\nretry: 1500\nevent: herald:hello\ndata: {"heartbeatMs":15000,"retryMs":1500}\n\n',
     )
     // A new stream's hello carries the channel's newest id, so the client can resume from there.
-    expect(formatPrelude(1500, 0, '7-0').toString()).toBe(
+    expect(formatPrelude(1500, 0, { id: '7-0' }).toString()).toBe(
       ': herald\nretry: 1500\nid: 7-0\nevent: herald:hello\ndata: {"heartbeatMs":0,"retryMs":1500}\n\n',
     )
     // No id: field, so a heartbeat never moves the client's last event id.

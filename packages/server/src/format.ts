@@ -38,16 +38,30 @@ export function formatControl<TName extends ControlName>(
   return Buffer.from(`${retry}${position}event: ${name}\ndata:${data === '' ? '' : ` ${data}`}\n\n`)
 }
 
+/** What a stream opens with besides its retry and heartbeat: its topics, and where it joined. */
+export interface PreludeFields {
+  /** The topics the stream joined. */
+  readonly topics?: readonly string[] | undefined
+  /** The topics it asked for and did not join, each with why. */
+  readonly refused?: readonly ControlPayloads['herald:refused'][] | undefined
+  /** The channel's newest id, for a new stream (not a resuming one). */
+  readonly id?: string | undefined
+}
+
 /**
- * The block that opens every stream: a comment that flushes proxies, the retry hint, and a
- * `herald:hello` event with the heartbeat interval for Herald's client to watch. A new stream's
- * hello carries the channel's newest id, so a client cut before its first event still resumes
- * from where it joined.
+ * The block that opens every stream: a comment that flushes proxies, the retry hint, a
+ * `herald:hello` event with the heartbeat interval for Herald's client to watch and the topics
+ * joined, then a `herald:refused` event per topic refused. A new stream's hello carries the
+ * channel's newest id, so a client cut before its first event still resumes from where it joined.
  */
-export function formatPrelude(retryMs: number, heartbeatMs: number, id?: string): Buffer {
+export function formatPrelude(retryMs: number, heartbeatMs: number, fields: PreludeFields = {}): Buffer {
+  const { topics, refused = [], id } = fields
+  const hello =
+    topics === undefined || topics.length === 0 ? { heartbeatMs, retryMs } : { heartbeatMs, retryMs, topics }
   return Buffer.concat([
     Buffer.from(': herald\n'),
-    formatControl('herald:hello', { heartbeatMs, retryMs }, { retryMs, id }),
+    formatControl('herald:hello', hello, { retryMs, id }),
+    ...refused.map((refusal) => formatControl('herald:refused', refusal)),
   ])
 }
 

@@ -10,8 +10,8 @@ export interface History {
   /** The events after `lastId`, which must be an id this history holds or evicted last; else a gap. */
   since(lastId: EventId): Replay
   /**
-   * The events after the position `lastId` (any id of the log, held here or not), and a gap when
-   * an event after it was evicted.
+   * The events after the position `lastId` (any id of the log, held here or not); a gap and no
+   * events when an event after it was evicted.
    */
   after(lastId: EventId): Replay
   /** How many events are kept. */
@@ -81,6 +81,8 @@ export function createHistory(capacity: number, origin?: EventId): History {
       return { events: [], gap: true }
     },
     after(lastId) {
+      // Never a partial replay: past a gap the client refetches, so nothing is sent.
+      if (evicted !== undefined && compareEventIds(evicted, lastId) > 0) return { events: [], gap: true }
       let low = 0
       let high = count
       while (low < high) {
@@ -88,7 +90,7 @@ export function createHistory(capacity: number, origin?: EventId): History {
         if (compareEventIds(at(mid).id, lastId) <= 0) low = mid + 1
         else high = mid
       }
-      return { events: slice(low), gap: evicted !== undefined && compareEventIds(evicted, lastId) > 0 }
+      return { events: slice(low), gap: false }
     },
   }
 }

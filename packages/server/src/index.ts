@@ -4,4 +4,16 @@ export type { EventId } from './event-id.ts'
 export { compareEventIds, createEpoch, epochOf, isEpoch, parseEventId } from './event-id.ts'
 export type { MemoryEngineOptions } from './memory-engine.ts'
 export { createMemoryEngine } from './memory-engine.ts'
-export type { Channel, ChannelOptions, EmitArgs, StreamRequest, StreamResponse } from './types.ts'
+export type { TicketClaims, Tickets, TicketsOptions } from './tickets.ts'
+export { createTickets } from './tickets.ts'
+export type { TopicAccess, TopicRequest } from './topic-access.ts'
+export { requestedTopics, resolveTopics } from './topic-access.ts'
+export type {
+  Channel,
+  ChannelOptions,
+  EmitArgs,
+  StreamRequest,
+  StreamResponse,
+  StreamTopics,
+  TopicEmitter,
+} from './types.ts'

@@ -1,22 +1,66 @@
 import type { AnyEvents } from '@herald/schema'
-import type { Middleware } from 'koa'
+import type { Context, Middleware } from 'koa'
+import { gone } from './connection.ts'
+import type { Tickets } from './tickets.ts'
+import { requestedTopics, resolveTopics, type TopicAccess } from './topic-access.ts'
 import type { Channel } from './types.ts'
+
+/** Options of `sse`: which topics a stream joins, and how its client proves who it is. */
+export interface SseOptions<TEvents extends AnyEvents> extends TopicAccess<TEvents, Context> {
+  /**
+   * Requires a stream ticket (`?ticket=`, from `tickets.issue`) on every stream request: a native
+   * EventSource sends no headers, so this is how a browser stream authenticates without cookies.
+   * A missing, forged, expired or reused ticket is answered `401`; a valid one's claims are put in
+   * `ctx.state.ticket` (for `topics` and `authorize`), and the stream may join only its topics.
+   */
+  tickets?: Pick<Tickets, 'verify'> | undefined
+}
 
 /**
  * Koa middleware that serves `channel` as an SSE stream, e.g.
- * `router.get('/events', sse(channel))`. It takes the response over from Koa (`ctx.respond =
- * false`), so later middleware and response compression never touch the stream.
+ * `router.get('/events', sse(channel, { topics, authorize }))`. It takes the response over from
+ * Koa (`ctx.respond = false`), so later middleware and response compression never touch the stream.
  */
-export function sse(channel: Pick<Channel<AnyEvents>, 'handle'>): Middleware {
-  return (ctx) => {
-    ctx.respond = false
+export function sse<TEvents extends AnyEvents>(
+  channel: Pick<Channel<TEvents>, 'handle' | 'events'>,
+  options: SseOptions<TEvents> = {},
+): Middleware {
+  const usesTopics = options.topics !== undefined || options.authorize !== undefined || options.tickets !== undefined
+  return async (ctx) => {
     // A client going away mid-stream is how every stream ends, not an application error: keep
     // those resets out of Koa's error log, and pass anything else on.
     const onerror = ctx.onerror.bind(ctx)
     ctx.onerror = (error) => {
       if (!isDisconnect(error)) onerror(error)
     }
-    channel.handle(ctx.req, ctx.res)
+    const requested = requestedTopics(ctx.req.url)
+    if (!usesTopics && requested.length === 0) {
+      ctx.respond = false
+      channel.handle(ctx.req, ctx.res)
+      return
+    }
+    let allowed: ReadonlySet<string> | undefined
+    if (options.tickets !== undefined) {
+      const ticket = new URLSearchParams(ctx.querystring).get('ticket')
+      try {
+        const claims = options.tickets.verify(ticket ?? undefined)
+        ctx.state['ticket'] = claims
+        allowed = new Set(claims.topics)
+      } catch (error) {
+        ctx.status = 401
+        ctx.body = error instanceof Error ? error.message : 'ticket refused'
+        return
+      }
+    }
+    const topics = await resolveTopics(channel.events, ctx, options, {
+      requested,
+      allowed,
+      onError: (error) => ctx.app.emit('error', error, ctx),
+    })
+    // The client may have left while its topics were decided.
+    if (gone(ctx.res) || ctx.req.destroyed) return
+    ctx.respond = false
+    channel.handle(ctx.req, ctx.res, topics)
   }
 }
 

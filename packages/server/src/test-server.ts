@@ -37,7 +37,7 @@ export interface TestServer {
   close(): Promise<void>
 }
 
-export async function serveChannel(channel: Pick<Channel<AnyEvents>, 'handle'>): Promise<TestServer> {
+export async function serveChannel(channel: Pick<Channel<AnyEvents>, 'handle' | 'events'>): Promise<TestServer> {
   const app = new Koa()
   const router = new Router()
   router.get('/events', sse(channel))

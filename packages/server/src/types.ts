@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
-import type { AnyEvents, EventName, Payload } from '@herald/schema'
+import type { AnyEvents, EventName, Payload, Topic, TopicRefusal } from '@herald/schema'
 import type { ChannelEngine } from './engine.ts'
 import type { EventId } from './event-id.ts'
 
@@ -68,6 +68,25 @@ export interface ChannelOptions<TPublished extends EventId | Promise<EventId> = 
 export type EmitArgs<TEvents extends AnyEvents, TName extends EventName<TEvents>> =
   undefined extends Payload<TEvents, TName> ? [payload?: Payload<TEvents, TName>] : [payload: Payload<TEvents, TName>]
 
+/** Emits to some topics only: what `channel.to(topics)` returns. */
+export interface TopicEmitter<TEvents extends AnyEvents, TPublished extends EventId | Promise<EventId> = EventId> {
+  /** The topics this emitter sends to. */
+  readonly topics: readonly Topic<TEvents>[]
+  /**
+   * Validates and encodes the payload once, gives it the next id and writes it to the streams
+   * that joined any of the topics, once each. Throws as `channel.emit` does.
+   */
+  emit<TName extends EventName<TEvents>>(name: TName, ...payload: EmitArgs<TEvents, TName>): TPublished
+}
+
+/** Which topics a stream joins: what `sse()` or your own handler passes to `channel.handle`. */
+export interface StreamTopics {
+  /** The topics the stream joins (the server's, and the client's it allowed). */
+  readonly topics?: readonly string[] | undefined
+  /** The topics the client asked for that it does not join, each with why; told to the client. */
+  readonly refused?: readonly { readonly topic: string; readonly reason: TopicRefusal }[] | undefined
+}
+
 /** A typed event channel: emit events, serve them as SSE streams. */
 export interface Channel<TEvents extends AnyEvents, TPublished extends EventId | Promise<EventId> = EventId> {
   /** The contract this channel was created from. */
@@ -83,12 +102,20 @@ export interface Channel<TEvents extends AnyEvents, TPublished extends EventId |
    */
   emit<TName extends EventName<TEvents>>(name: TName, ...payload: EmitArgs<TEvents, TName>): TPublished
   /**
+   * Emits to `topics` (one, or several at once: an event then reaches each stream once) instead of
+   * to every stream. Throws `INVALID_TOPIC` for a topic the contract does not declare.
+   */
+  to(topics: Topic<TEvents> | readonly Topic<TEvents>[]): TopicEmitter<TEvents, TPublished>
+  /**
    * Serves one SSE stream on a Node request: replays what the client missed (from the
    * `Last-Event-ID` header, or a `lastEventId` query parameter on the first request), then live
    * events. A resume point the history no longer covers gets a `herald:gap` event first; a
    * request over a connection limit gets a `herald:busy` event and a long `retry:`, then the end.
+   * With `topics`, the stream also receives the events of those topics (and resumes them); each
+   * refused topic is told to the client in a `herald:refused` event. Throws `INVALID_TOPIC` for a
+   * topic the contract does not declare.
    */
-  handle(req: StreamRequest, res: StreamResponse): void
+  handle(req: StreamRequest, res: StreamResponse, topics?: StreamTopics): void
   /**
    * Ends every stream (clients reconnect after `retry`) and stops the channel. Closes the engine
    * only if the channel created it (no `engine` option).
