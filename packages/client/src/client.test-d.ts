@@ -2,12 +2,14 @@ import { defineEvents, text } from '@herald/schema'
 import { expectTypeOf } from 'vitest'
 import * as z from 'zod'
 import {
+  type ClientOptions,
   type ConnectionState,
   createClient,
   type EventMeta,
   type HeraldClient,
   type HeraldError,
   type Listener,
+  type Topic,
 } from './index.ts'
 
 // Compile-time tests, checked by `tsc -p packages/client/tsconfig.json`. Nothing here connects:
@@ -129,4 +131,55 @@ typeOnly(() => {
     expectTypeOf(time).toEqualTypeOf<Date>()
     expectTypeOf(meta.name).toEqualTypeOf<'message'>()
   })
+})
+
+// Topics: typed by the contract's topic kinds and their parameters.
+const chat = defineEvents(
+  { message: z.object({ text: z.string() }) },
+  { topics: { user: z.string().regex(/^[a-z0-9]+$/), room: z.int().positive() } },
+)
+type Chat = typeof chat
+
+typeOnly(() => {
+  const client = createClient(chat, '/events', { topics: ['room:42', 'user:ann'], ticket: async () => 't' })
+  expectTypeOf(client).toEqualTypeOf<HeraldClient<Chat>>()
+  expectTypeOf(client.topics).toEqualTypeOf<readonly Topic<Chat>[]>()
+  expectTypeOf<Topic<Chat>>().toEqualTypeOf<`user:${string}` | `room:${number}`>()
+  client.subscribe('room:43')
+  client.unsubscribe('user:bob')
+  expectTypeOf(client.subscribe).returns.toEqualTypeOf<void>()
+  const options: ClientOptions<Chat> = { topics: ['room:1'], ticket: () => 'ticket' }
+  createClient(chat, '/events', options)
+  // Options without topics fit any contract.
+  const plain: ClientOptions = { withCredentials: true }
+  createClient(chat, '/events', plain)
+
+  // @ts-expect-error 'rooom' is not a topic kind
+  createClient(chat, '/events', { topics: ['rooom:1'] })
+  // @ts-expect-error a room's parameter is a number
+  createClient(chat, '/events', { topics: ['room:abc'] })
+  // @ts-expect-error a topic names its kind
+  createClient(chat, '/events', { topics: ['42'] })
+  // @ts-expect-error any string is not a topic
+  createClient(chat, '/events', { topics: ['room' as string] })
+  // @ts-expect-error 'rooom' is not a topic kind
+  client.subscribe('rooom:1')
+  // @ts-expect-error a room's parameter is a number
+  client.unsubscribe('room:abc')
+  // @ts-expect-error the ticket function returns a string
+  createClient(chat, '/events', { ticket: () => 42 })
+  // @ts-expect-error the ticket option is a function, not a ticket
+  createClient(chat, '/events', { ticket: 'ticket' })
+  // @ts-expect-error options typed for another contract do not fit
+  createClient(events, '/events', options)
+})
+
+typeOnly(() => {
+  // A contract without topics takes none.
+  const client = createClient(events, '/events')
+  expectTypeOf(client.topics).toEqualTypeOf<readonly never[]>()
+  // @ts-expect-error this contract declares no topics
+  client.subscribe('room:1')
+  // @ts-expect-error this contract declares no topics
+  createClient(events, '/events', { topics: ['room:1'] })
 })

@@ -1,4 +1,13 @@
-import { type AnyEvents, type EventName, HeraldError, type Payload, RESERVED_PREFIX } from '@herald/schema'
+import {
+  type AnyEvents,
+  assertTopic,
+  type EventName,
+  HeraldError,
+  type Payload,
+  RESERVED_PREFIX,
+  type Topic,
+} from '@herald/schema'
+import { createBackoff } from './backoff.ts'
 import { checkArguments } from './client-arguments.ts'
 import { droppedError, failedError, listenerError } from './client-errors.ts'
 import { listenControl } from './control-events.ts'
@@ -6,9 +15,11 @@ import { type AnyListener, createEventListeners } from './event-listeners.ts'
 import type { EventSourceLike } from './event-source.ts'
 import { retryWaitOf } from './event-source.ts'
 import { createHooks } from './hooks.ts'
-import { openEventSource } from './open-event-source.ts'
+import { createOpener } from './open-event-source.ts'
 import { createRedactor, redactUrl } from './redact.ts'
 import { createIterator } from './stream.ts'
+import { fetchTicket } from './ticket.ts'
+import { createTopicSet, streamUrl } from './topic-set.ts'
 import type { ClientOptions, ConnectionState, HeraldClient, Listener, StreamOptions } from './types.ts'
 import { createWatchdog } from './watchdog.ts'
 
@@ -22,9 +33,12 @@ const CLOSED = 2
 export function createClient<TEvents extends AnyEvents>(
   events: TEvents,
   url: string | URL,
-  options: ClientOptions = {},
+  options: NoInfer<ClientOptions<TEvents>> = {},
 ): HeraldClient<TEvents> {
   const href = checkArguments(events, url, options)
+  const openEventSource = createOpener(options)
+  const topics = createTopicSet(events, options.topics ?? [])
+  const { ticket } = options
   // Messages go to logs: they show the URL without credentials (query values, userinfo), and
   // scrub them from any text that comes from elsewhere (a fetch error). `client.url` keeps it whole.
   const shown = redactUrl(href)
@@ -54,15 +68,21 @@ export function createClient<TEvents extends AnyEvents>(
     stateHooks.call(hookFailed, next)
   }
 
-  let source: EventSourceLike
+  let source: EventSourceLike | undefined
+  // Counts connections: a ticket that arrives for one no longer current is dropped.
+  let attempt = 0
+  // One schedule for every reconnect the client makes itself: the watchdog's, and with `ticket` all.
+  const backoff = createBackoff()
   const watchdog = createWatchdog({
     onStall(silentMs) {
-      source.close()
+      source?.close()
       report(new HeraldError('CONNECTION_LOST', `${shown}: nothing received for ${silentMs} ms; reconnecting`))
       setState('reconnecting')
     },
     reconnect: connect,
+    backoff,
   })
+  const reconnectLater = (baseMs: number) => watchdog.waiting(backoff.schedule(baseMs, connect))
 
   // A message the contract doesn't declare: one without an `event:` field ('message'), one
   // named like the EventSource's own `open` and `error` (names defineEvents refuses), or, under
@@ -72,10 +92,29 @@ export function createClient<TEvents extends AnyEvents>(
     report(new HeraldError('UNKNOWN_EVENT', `event '${message.type}': not in the event map`, { event: message.type }))
   }
 
+  // Opens a new connection (closing the one before) asking for the topics wanted now; with
+  // `ticket`, once a fresh ticket is in hand.
   function connect() {
+    const current = ++attempt
+    source?.close()
+    const asked = topics.connecting()
+    if (ticket === undefined) return listen(streamUrl(href, asked))
+    fetchTicket(ticket, shown, scrub).then(
+      (value) => {
+        if (current === attempt && !closed()) listen(streamUrl(href, asked, value))
+      },
+      (error: HeraldError) => {
+        if (current !== attempt || closed()) return
+        reconnectLater(watchdog.retryMs)
+        report(error)
+        setState('reconnecting')
+      },
+    )
+  }
+
+  function listen(streamHref: string) {
     const current = openEventSource({
-      url: href,
-      options,
+      url: streamHref,
       lastEventId,
       retryMs: watchdog.retryMs,
       onParseError: (message) => report(new HeraldError('DECODE_FAILED', `${shown}: ${message}`)),
@@ -103,7 +142,7 @@ export function createClient<TEvents extends AnyEvents>(
       })
     }
     if (!events.specs.has('message')) on('message', (message) => undeclared(message as MessageEvent))
-    listenControl(on, { shown, report, moved, watchdog })
+    listenControl(on, { shown, report, moved, watchdog, joined: topics.hello, refused: topics.refused })
     on('open', (event) => {
       if (closed()) return
       if (event instanceof MessageEvent) return undeclared(event)
@@ -116,8 +155,15 @@ export function createClient<TEvents extends AnyEvents>(
       if (closed()) return
       if (event instanceof MessageEvent) return undeclared(event)
       if (current.readyState !== CLOSED) {
-        // The EventSource reconnects by itself after `retry`: give it that long before watching.
-        watchdog.waiting(retryWaitOf(event))
+        if (ticket === undefined && !topics.changed) {
+          // The EventSource reconnects by itself after `retry`: give it that long before watching.
+          watchdog.waiting(retryWaitOf(event))
+        } else {
+          // It would reconnect to the same URL, with a ticket already used or a topic refused
+          // since: the client reconnects itself, with a URL of its own.
+          current.close()
+          reconnectLater(retryWaitOf(event) ?? watchdog.retryMs)
+        }
         report(droppedError(event, shown, scrub))
         setState('reconnecting')
         return
@@ -129,10 +175,21 @@ export function createClient<TEvents extends AnyEvents>(
   }
   connect()
 
+  // A change of topics is a deliberate reconnect, not a lost connection: no error, no backoff.
+  // Changes made in one tick make one reconnect, and none when they cancel out.
+  const switchTopics = () =>
+    queueMicrotask(() => {
+      if (closed() || !topics.changed) return
+      backoff.cancel()
+      watchdog.touch()
+      setState('connecting')
+      if (!closed()) connect()
+    })
+
   function shutDown() {
     if (closed()) return
     watchdog.stop()
-    source.close()
+    source?.close()
     setState('closed')
     closeHooks.call(hookFailed)
   }
@@ -145,6 +202,18 @@ export function createClient<TEvents extends AnyEvents>(
     },
     get lastEventId() {
       return lastEventId
+    },
+    get topics() {
+      return topics.joined as readonly Topic<TEvents>[]
+    },
+    subscribe(topic) {
+      assertTopic(events, topic)
+      if (closed()) throw new HeraldError('CHANNEL_CLOSED', `${shown}: subscribe('${topic}') after close()`, { topic })
+      if (topics.add(topic)) switchTopics()
+    },
+    unsubscribe(topic) {
+      assertTopic(events, topic)
+      if (!closed() && topics.remove(topic)) switchTopics()
     },
     on: (name, listener) => listeners.add(name, listener as AnyListener),
     once: (name, listener) => listeners.add(name, listener as AnyListener, true),

@@ -1,4 +1,4 @@
-export type { AnyEvents, EventName, HeraldErrorCode, Payload } from '@herald/schema'
+export type { AnyEvents, EventName, HeraldErrorCode, Payload, Topic, TopicRefusal } from '@herald/schema'
 export { HeraldError, isHeraldError } from '@herald/schema'
 export { createClient } from './client.ts'
 export type {

@@ -4,12 +4,13 @@ import type { EventSourceConstructor, EventSourceLike, HeraldEventSource } from 
 import type { ClientOptions } from './types.ts'
 import { openWatchedEventSource } from './watched-event-source.ts'
 
+/** The options of `createClient` that choose and configure its EventSource. */
+export type EventSourceOptions = Pick<ClientOptions, 'EventSource' | 'withCredentials' | 'headers' | 'fetch'>
+
 /** What one connection of a client is opened with. */
 export interface OpenEventSourceOptions {
-  /** The stream URL, whole. */
+  /** The stream URL, whole: topics and ticket included. */
   url: string
-  /** The client's options: which EventSource, credentials, headers, fetch. */
-  options: ClientOptions
   /** Where to resume from; '' for the start. */
   lastEventId: string
   /** The reconnection time until the server sends `retry:` (Herald's EventSource only). */
@@ -20,13 +21,16 @@ export interface OpenEventSourceOptions {
   onMessage(message: MessageEvent<string>): void
 }
 
+/** Opens one connection of a client. */
+export type OpenEventSource = (open: OpenEventSourceOptions) => EventSourceLike
+
 /**
- * Opens the EventSource a client uses: the one given in `EventSource`, else the runtime's own,
- * else (or when `headers` or `fetch` are given) Herald's, watched so that every message is seen.
- * Throws `INVALID_OPTIONS` when the options ask for Herald's and it is not there.
+ * Chooses the EventSource a client uses, once: the one given in `EventSource`, else the runtime's
+ * own, else (or when `headers` or `fetch` are given) Herald's, watched so that every message is
+ * seen. Returns the function that opens each connection with it. Throws `INVALID_OPTIONS` when the
+ * options ask for Herald's and it is not there, so `createClient` fails at once, never at a reconnect.
  */
-export function openEventSource(open: OpenEventSourceOptions): EventSourceLike {
-  const { url, options, lastEventId } = open
+export function createOpener(options: EventSourceOptions): OpenEventSource {
   const init = { withCredentials: options.withCredentials ?? false }
   const wantsFetch = options.headers !== undefined || options.fetch !== undefined
   const given = options.EventSource
@@ -40,10 +44,12 @@ export function openEventSource(open: OpenEventSourceOptions): EventSourceLike {
         "options 'headers' and 'fetch' need Herald's EventSource: drop 'EventSource' or pass HeraldEventSource",
       )
     }
-    return new given(withLastEventId(url, lastEventId), init)
+    return ({ url, lastEventId }) => new given(withLastEventId(url, lastEventId), init)
   }
   const native = (globalThis as { EventSource?: EventSourceConstructor }).EventSource
-  if (native !== undefined && !wantsFetch) return new native(withLastEventId(url, lastEventId), init)
+  if (native !== undefined && !wantsFetch) {
+    return ({ url, lastEventId }) => new native(withLastEventId(url, lastEventId), init)
+  }
   const Herald = heraldGiven ? (given as typeof HeraldEventSource) : FallbackEventSource
   if (Herald === undefined) {
     const need = wantsFetch ? "options 'headers' and 'fetch' need" : 'this runtime has no EventSource: use'
@@ -52,15 +58,21 @@ export function openEventSource(open: OpenEventSourceOptions): EventSourceLike {
       `${need} Herald's EventSource, which browser bundles leave out: pass { EventSource: HeraldEventSource }`,
     )
   }
-  const herald = {
-    ...init,
-    lastEventId,
-    retryMs: open.retryMs,
-    onParseError: open.onParseError,
-    ...(options.headers === undefined ? {} : { headers: options.headers }),
-    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-  }
-  return openWatchedEventSource(Herald, url, herald, open.onMessage)
+  const { headers, fetch } = options
+  return (open) =>
+    openWatchedEventSource(
+      Herald,
+      open.url,
+      {
+        ...init,
+        lastEventId: open.lastEventId,
+        retryMs: open.retryMs,
+        onParseError: open.onParseError,
+        ...(headers === undefined ? {} : { headers }),
+        ...(fetch === undefined ? {} : { fetch }),
+      },
+      open.onMessage,
+    )
 }
 
 /** Whether `EventSource` is Herald's (or a subclass), which takes `headers` and `fetch`. */

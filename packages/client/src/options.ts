@@ -25,6 +25,8 @@ export const HEADERS: Kind = /* @__PURE__ */ kind(
   'headers, or a function that returns them',
   (value) => typeof value === 'function' || (typeof value === 'object' && value !== null),
 )
+/** An array. */
+export const ARRAY: Kind = /* @__PURE__ */ kind('an array', (value) => Array.isArray(value))
 /** A whole number ≥ 0. */
 export const COUNT: Kind = /* @__PURE__ */ kind('a whole number ≥ 0', (value) => isWhole(value, Infinity))
 /** A delay a timer takes: setTimeout runs anything longer after 1 ms. */

@@ -1,14 +1,18 @@
-import type { AnyEvents, EventName, HeraldError, Payload } from '@herald/schema'
+import type { AnyEvents, EventName, Events, HeraldError, Payload, Topic } from '@herald/schema'
 import type { EventSourceConstructor, HeraldEventSourceInit } from './event-source.ts'
 
 /**
- * Where a client's connection stands: opening for the first time, open, lost and retrying,
- * or closed for good (by `close()`, an HTTP 204, or a failure the spec does not retry).
+ * Where a client's connection stands: opening (for the first time, or again with a new set of
+ * topics after `subscribe` or `unsubscribe`), open, lost and retrying, or closed for good (by
+ * `close()`, an HTTP 204, or a failure the spec does not retry).
  */
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed'
 
-/** Options of `createClient`. */
-export interface ClientOptions {
+/**
+ * Options of `createClient`. `TEvents` types `topics`; the default is a contract without topics,
+ * so `ClientOptions` alone fits every client that asks for none.
+ */
+export interface ClientOptions<TEvents extends AnyEvents = Events> {
   /**
    * The EventSource implementation. Defaults to the runtime's own (browsers) and to Herald's
    * spec-compliant fetch-based one where there is none (Node) or when `headers` or `fetch` are given.
@@ -26,6 +30,20 @@ export interface ClientOptions {
    * which Herald's server reads when there is no `Last-Event-ID` header.
    */
   lastEventId?: string | undefined
+  /**
+   * Topics to ask the server for, besides those it joins the stream to itself; repeats are
+   * dropped. Each is checked against the contract (`INVALID_TOPIC`) and sent as a `topic` query
+   * parameter, in order. One the server refuses is reported as `TOPIC_REFUSED` and not asked for
+   * again; the others carry on.
+   */
+  topics?: readonly Topic<TEvents>[] | undefined
+  /**
+   * Returns a fresh stream ticket (from an authenticated request), sent as the `ticket` query
+   * parameter. It is called before every connection, the first and each reconnect, so the
+   * client reconnects by itself rather than leave it to the EventSource. If it throws or rejects,
+   * the client reports `CONNECTION_LOST` and tries again after the backoff.
+   */
+  ticket?: (() => string | Promise<string>) | undefined
 }
 
 /** What a listener learns about the event besides its payload. */
@@ -55,6 +73,24 @@ export interface HeraldClient<TEvents extends AnyEvents> {
   readonly state: ConnectionState
   /** The id of the last event received, sent as `Last-Event-ID` on reconnect. */
   readonly lastEventId: string
+  /**
+   * The topics the stream joined, as the server's `herald:hello` said: those it joined by itself
+   * and those asked for that it accepted. [] before the first hello; each hello replaces it.
+   */
+  readonly topics: readonly Topic<TEvents>[]
+  /**
+   * Asks for `topic` too: the client reconnects at once with the new set of topics from its last
+   * event id, so the stream's other topics lose nothing (calls in one tick make one reconnect;
+   * `state` goes `connecting`, then `open`). Throws `INVALID_TOPIC` for a topic not in the
+   * contract and `CHANNEL_CLOSED` after `close()`; a topic asked for already changes nothing.
+   */
+  subscribe(topic: Topic<TEvents>): void
+  /**
+   * Stops asking for `topic`, reconnecting as `subscribe` does. Does nothing for a topic not asked
+   * for (the server's own topics cannot be left) or after `close()`; throws `INVALID_TOPIC` for a
+   * topic not in the contract.
+   */
+  unsubscribe(topic: Topic<TEvents>): void
   /** Calls `listener` with each valid `name` event; returns the function that removes it. */
   on<TName extends EventName<TEvents>>(name: TName, listener: Listener<TEvents, TName>): () => void
   /** Like `on`, for the next `name` event only. */
@@ -70,7 +106,7 @@ export interface HeraldClient<TEvents extends AnyEvents> {
   onOpen(hook: () => void): () => void
   /**
    * Called with every `HeraldError` the client reports: undecodable payloads, unknown events,
-   * throwing listeners, dropped or failed connections, turn-aways and history gaps.
+   * throwing listeners, dropped or failed connections, turn-aways, history gaps and refused topics.
    */
   onError(hook: (error: HeraldError) => void): () => void
   /** Called on every change of `state`. */
