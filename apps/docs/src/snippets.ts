@@ -9,7 +9,8 @@
  * - ```` ```ts prelude=NAME ```` : a fragment; `apps/docs/preludes/NAME.ts` is put before it,
  *   unseen by the reader, to declare what the fragment uses. `app` declares `events` (name, age,
  *   time), `channel`, `client`, a Koa `app`, a `router` and `token()`; `contract` only `events`
- *   and `token()`, for fragments that create their own channel or client.
+ *   and `token()`, for fragments that create their own channel or client; `topics` a contract
+ *   with topics (`user`, `room`), its `channel`, a `router`, `sse`, `createClient` and `mayRead`.
  * - ```` ```ts run ```` : also executed with Node, after every server block of the page started;
  *   it must exit 0 within 20 s. `PORT` holds the port the page's server listens on.
  * - ```` ```ts run=server ```` : started first and kept running while the page's other `run`
