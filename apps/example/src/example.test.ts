@@ -110,8 +110,10 @@ it('loads without a failed request, and /favicon.ico is no 404', async () => {
 
 it('serves a minified bundle, and the source map it links to', async () => {
   const script = await (await fetch(`${server.url}/app.js`)).text()
-  expect(script.length).toBeLessThan(120_000) // 200 KB unminified; about 95 KB minified, most of it zod
-  expect(script.split('\n').length).toBeLessThan(50)
+  expect(script.length).toBeLessThan(120_000) // 230 KB unminified; about 117 KB minified (the chat included), most of it zod
+  // 7,400 lines unminified. Minified, what is left is the ~55 lines of zod's z.object code
+  // generator (multi-line template strings, which minifying cannot join).
+  expect(script.split('\n').length).toBeLessThan(100)
   const link = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(script)?.[1]
   if (link === undefined) return // no map linked, none needed
   const map = await fetch(new URL(link, `${server.url}/app.js`))

@@ -7,7 +7,9 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   process.exit(1)
 }
 
-const server = await startServer({ port }).catch((error: NodeJS.ErrnoException) => {
+// Signs the chat's cookies and tickets; set it to keep users signed in across restarts.
+const secret = process.env['EXAMPLE_SECRET']
+const server = await startServer({ port, ...(secret ? { secret } : {}) }).catch((error: NodeJS.ErrnoException) => {
   const reason = error.code === 'EADDRINUSE' ? `port ${port} is in use; set PORT to another one` : error.message
   process.stderr.write(`Herald example: ${reason}\n`)
   process.exit(1)
