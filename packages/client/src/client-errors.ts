@@ -8,10 +8,18 @@ type ErrorEventLike = Event & { readonly message?: string; readonly status?: num
 
 /**
  * The error for a connection the EventSource is about to reopen by itself: `CONNECTION_LOST`, or
- * `OVER_CAPACITY` with the status when Herald's EventSource saw Herald's turn-away.
+ * `OVER_CAPACITY` with the status when Herald's EventSource saw Herald's turn-away. With `waitMs`,
+ * the client closed that EventSource and reconnects itself after `waitMs`: the message says so.
  */
-export function droppedError(event: Event, shown: string, scrub: (text: string) => string): HeraldError {
-  const { message: reason, status } = event as ErrorEventLike
+export function droppedError(
+  event: Event,
+  shown: string,
+  scrub: (text: string) => string,
+  waitMs?: number,
+): HeraldError {
+  const { status } = event as ErrorEventLike
+  const said = (event as ErrorEventLike).message
+  const reason = waitMs === undefined ? said : said?.replace(/retrying in \d+ ms$/, `retrying in ${waitMs} ms`)
   // A status while reconnecting is Herald's turn-away, seen by Herald's EventSource.
   if (status === undefined) {
     const why = scrub(reason ?? 'the connection dropped; reconnecting')

@@ -82,7 +82,11 @@ export function createClient<TEvents extends AnyEvents>(
     reconnect: connect,
     backoff,
   })
-  const reconnectLater = (baseMs: number) => watchdog.waiting(backoff.schedule(baseMs, connect))
+  const reconnectLater = (baseMs: number) => {
+    const waitMs = backoff.schedule(baseMs, connect)
+    watchdog.waiting(waitMs)
+    return waitMs
+  }
 
   // A message the contract doesn't declare: one without an `event:` field ('message'), one
   // named like the EventSource's own `open` and `error` (names defineEvents refuses), or, under
@@ -155,6 +159,8 @@ export function createClient<TEvents extends AnyEvents>(
       if (closed()) return
       if (event instanceof MessageEvent) return undeclared(event)
       if (current.readyState !== CLOSED) {
+        // The wait the client keeps itself, which its error must announce instead of the closed EventSource's.
+        let waitMs: number | undefined
         if (ticket === undefined && !topics.changed) {
           // The EventSource reconnects by itself after `retry`: give it that long before watching.
           watchdog.waiting(retryWaitOf(event))
@@ -162,9 +168,9 @@ export function createClient<TEvents extends AnyEvents>(
           // It would reconnect to the same URL, with a ticket already used or a topic refused
           // since: the client reconnects itself, with a URL of its own.
           current.close()
-          reconnectLater(retryWaitOf(event) ?? watchdog.retryMs)
+          waitMs = reconnectLater(retryWaitOf(event) ?? watchdog.retryMs)
         }
-        report(droppedError(event, shown, scrub))
+        report(droppedError(event, shown, scrub, waitMs))
         setState('reconnecting')
         return
       }

@@ -82,7 +82,8 @@ export function resume(connection: Connection, raw: string, startId: EventId, op
     const lastEventId = from.slice(0, 64)
     const gaps = [
       ...(replay.gap ? [{ lastEventId }] : []),
-      ...(replay.topicGaps ?? []).map((topic) => ({ lastEventId, topic })),
+      // A gap of the whole stream already covers each topic: one notice, not one per topic too.
+      ...(replay.gap ? [] : (replay.topicGaps ?? [])).map((topic) => ({ lastEventId, topic })),
     ]
     for (const [index, gap] of gaps.entries()) {
       // With nothing replayed, the last gap block moves the client to where this stream joined:
