@@ -5,7 +5,9 @@ import { expectTypeOf } from 'vitest'
 import * as z from 'zod'
 import { createChannel } from './channel.ts'
 import type { EventId } from './event-id.ts'
+import { sse } from './koa.ts'
 import { createMemoryEngine } from './memory-engine.ts'
+import { createTickets } from './tickets.ts'
 
 const events = defineEvents({
   name: z.string(),
@@ -57,3 +59,51 @@ createChannel(events, { clientKey: (req) => String(req.headers['x-forwarded-for'
 createChannel(events, { heartbeatMs: undefined, engine: undefined, clientKey: undefined })
 // @ts-expect-error clientKey returns a string
 createChannel(events, { clientKey: () => 1 })
+
+// Topics: channel.to() takes the contract's topics only, and its emit is typed as channel.emit.
+const topical = defineEvents(
+  { message: z.object({ from: z.string(), text: z.string() }), notice: z.string() },
+  { topics: { user: z.string().regex(/^[a-z0-9]+$/), room: z.int().positive() } },
+)
+const rooms = createChannel(topical)
+expectTypeOf(rooms.to('room:42').emit('message', { from: 'ann', text: 'hi' })).toEqualTypeOf<EventId>()
+rooms.to(['user:7', 'room:9']).emit('notice', 'n')
+expectTypeOf(rooms.to('user:ann').topics).toEqualTypeOf<readonly (`user:${string}` | `room:${number}`)[]>()
+// @ts-expect-error 'chat' is not a topic kind of the contract
+rooms.to('chat:1')
+// @ts-expect-error a room's parameter is a number
+rooms.to('room:abc')
+// @ts-expect-error a topic needs its parameter
+rooms.to('room')
+// @ts-expect-error one wrong topic in a list
+rooms.to(['user:7', 'chat:1'])
+// @ts-expect-error message takes { from, text }, not a string
+rooms.to('room:1').emit('message', 'hi')
+// @ts-expect-error 'mesage' is not an event
+rooms.to('room:1').emit('mesage', { from: 'ann', text: 'hi' })
+// @ts-expect-error notice needs its payload
+rooms.to('room:1').emit('notice')
+// @ts-expect-error a contract without topics has none to send to
+channel.to('room:1')
+
+// sse(): the topics option returns the contract's topics; authorize gets one, typed.
+sse(rooms, {
+  topics: (ctx) => [`user:${String(ctx.state['user'])}`],
+  authorize: async (_ctx, topic) => {
+    expectTypeOf(topic).toEqualTypeOf<`user:${string}` | `room:${number}`>()
+    return topic.startsWith('room:')
+  },
+  maxTopics: 10,
+})
+sse(rooms, { topics: async () => new Set(['room:1'] as const) })
+// @ts-expect-error the topics option returns topics of the contract
+sse(rooms, { topics: () => ['chat:1'] })
+// @ts-expect-error authorize answers with a boolean
+sse(rooms, { authorize: () => 'yes' })
+// @ts-expect-error the tickets option needs a verify()
+sse(rooms, { tickets: {} })
+sse(rooms, { tickets: createTickets({ secret: 'x'.repeat(32) }) })
+// handle() takes topics as plain strings: what sse() or your own handler decided.
+rooms.handle(...http1, { topics: ['room:1'], refused: [{ topic: 'room:x', reason: 'invalid' }] })
+// @ts-expect-error a refusal's reason is one of forbidden, invalid, limit
+rooms.handle(...http1, { refused: [{ topic: 'room:x', reason: 'nope' }] })

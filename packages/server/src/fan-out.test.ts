@@ -86,3 +86,125 @@ describe('fan-out', () => {
     expect(late.writes).toEqual([])
   })
 })
+
+describe('fan-out with topics', () => {
+  const sent = (seq: number, ...topics: string[]): StoredEvent => ({ ...event(seq), topics })
+
+  interface TopicStream extends TestStream {
+    readonly topics: ReadonlySet<string>
+    readonly name: string
+  }
+
+  function topicSetup() {
+    const fanOut = createFanOut<TopicStream>({
+      frames: createFrameCache(),
+      send: (stream, frame, chunk) => stream.writes.push({ frame, chunk }),
+      newest: 'a-1-0' as EventId,
+    })
+    const add = (name: string, topics: string[], catchingUp = false) => {
+      const stream: TopicStream = { name, catchUp: undefined, writes: [], queued: [], topics: new Set(topics) }
+      if (catchingUp) stream.catchUp = { push: (events) => stream.queued.push(...events) }
+      fanOut.add(stream)
+      return stream
+    }
+    return { fanOut, add }
+  }
+
+  // The data of every event a stream was written, in order, and how many writes that took.
+  const received = (stream: TestStream) => ({
+    writes: stream.writes.length,
+    data: stream.writes.flatMap(({ frame }) => [...frame.toString().matchAll(/^data: (.*)$/gm)].map((m) => m[1])),
+  })
+
+  it('an event of one topic reaches only the streams that joined it; a broadcast reaches all', async () => {
+    const { fanOut, add } = topicSetup()
+    const room1 = add('room1', ['room:1'])
+    const room2 = add('room2', ['room:2'])
+    const none = add('none', [])
+    const behind = add('behind', ['room:2'], true)
+    fanOut.publish(sent(1, 'room:1'))
+    await Promise.resolve()
+    expect(received(room1)).toEqual({ writes: 1, data: ['1'] })
+    for (const stream of [room2, none, behind]) expect(stream.writes).toEqual([])
+    expect(behind.queued).toEqual([])
+    fanOut.publish(event(2))
+    await Promise.resolve()
+    for (const stream of [room1, room2, none]) expect(received(stream).data.at(-1)).toBe('2')
+    expect(behind.queued.map((queued) => queued.data)).toEqual(['2'])
+  })
+
+  it('an event to several topics reaches a stream that joined more than one of them once', async () => {
+    const { fanOut, add } = topicSetup()
+    const both = add('both', ['room:1', 'user:7'])
+    const one = add('one', ['user:7'])
+    const other = add('other', ['room:9'])
+    fanOut.publish(sent(1, 'room:1', 'user:7'))
+    await Promise.resolve()
+    expect(received(both)).toEqual({ writes: 1, data: ['1'] })
+    expect(received(one)).toEqual({ writes: 1, data: ['1'] })
+    expect(other.writes).toEqual([])
+  })
+
+  it('a tick mixing topics and broadcasts gives each stream its own events in id order, in one write', async () => {
+    const { fanOut, add } = topicSetup()
+    const a = add('a', ['room:a'])
+    const b = add('b', ['room:b'])
+    const ab = add('ab', ['room:a', 'room:b'])
+    const none = add('none', [])
+    const behind = add('behind', ['room:b'], true)
+    const tick = [event(1), sent(2, 'room:a'), sent(3, 'room:b'), sent(4, 'room:b', 'room:a'), event(5), sent(6, 'x:1')]
+    for (const one of tick) fanOut.publish(one)
+    await Promise.resolve()
+    expect(received(a)).toEqual({ writes: 1, data: ['1', '2', '4', '5'] })
+    expect(received(b)).toEqual({ writes: 1, data: ['1', '3', '4', '5'] })
+    expect(received(ab)).toEqual({ writes: 1, data: ['1', '2', '3', '4', '5'] })
+    expect(received(none)).toEqual({ writes: 1, data: ['1', '5'] })
+    expect(behind.queued.map((queued) => queued.data)).toEqual(['1', '3', '4', '5'])
+    expect(fanOut.newest).toBe('a-1-6')
+  })
+
+  it('an event to a topic nobody joined writes nothing, to no stream', async () => {
+    const { fanOut, add } = topicSetup()
+    const streams = [add('a', ['room:a']), add('none', []), add('behind', ['room:b'], true)]
+    fanOut.publish(sent(1, 'room:nobody'))
+    fanOut.publish(sent(2, 'room:nobody', 'user:nobody'))
+    await Promise.resolve()
+    fanOut.publish(sent(3, 'room:nobody'))
+    await Promise.resolve()
+    for (const stream of streams) {
+      expect(stream.writes).toEqual([])
+      expect(stream.queued).toEqual([])
+    }
+    expect(fanOut.newest).toBe('a-1-3')
+  })
+
+  it('remove() takes a stream out of the index of each of its topics; clear() out of all', async () => {
+    const { fanOut, add } = topicSetup()
+    const gone = add('gone', ['room:1', 'user:7'])
+    const stays = add('stays', ['room:1'])
+    expect(fanOut.remove(gone)).toBe(true)
+    expect(fanOut.remove(gone)).toBe(false)
+    fanOut.publish(sent(1, 'room:1'))
+    fanOut.publish(sent(2, 'user:7'))
+    await Promise.resolve()
+    fanOut.publish(sent(3, 'user:7', 'room:1'))
+    await Promise.resolve()
+    expect(gone.writes).toEqual([])
+    expect(received(stays).data).toEqual(['1', '3'])
+    // A stream joining a topic whose last subscriber left is indexed afresh.
+    const back = add('back', ['user:7'])
+    fanOut.publish(sent(4, 'user:7'))
+    await Promise.resolve()
+    expect(received(back).data).toEqual(['4'])
+    fanOut.clear()
+    expect(fanOut.streams.size).toBe(0)
+    const fresh = add('fresh', ['room:2'])
+    fanOut.publish(sent(5, 'room:1'))
+    fanOut.publish(sent(6, 'user:7'))
+    fanOut.publish(sent(7, 'room:2'))
+    await Promise.resolve()
+    expect(received(stays).data).toEqual(['1', '3'])
+    expect(received(back).data).toEqual(['4'])
+    expect(received(fresh).data).toEqual(['7'])
+  })
+})

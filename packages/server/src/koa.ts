@@ -1,6 +1,7 @@
-import type { AnyEvents } from '@herald/schema'
+import { type AnyEvents, HeraldError } from '@herald/schema'
 import type { Context, Middleware } from 'koa'
 import { gone } from './connection.ts'
+import { functionOption, wholeNumberOption } from './options.ts'
 import type { Tickets } from './tickets.ts'
 import { requestedTopics, resolveTopics, type TopicAccess } from './topic-access.ts'
 import type { Channel } from './types.ts'
@@ -25,6 +26,16 @@ export function sse<TEvents extends AnyEvents>(
   channel: Pick<Channel<TEvents>, 'handle' | 'events'>,
   options: SseOptions<TEvents> = {},
 ): Middleware {
+  // Checked once here, not at every request: a bad maxTopics (NaN) would otherwise lift the limit.
+  functionOption('topics', options.topics)
+  functionOption('authorize', options.authorize)
+  if (options.tickets !== undefined && typeof options.tickets?.verify !== 'function') {
+    throw new HeraldError(
+      'INVALID_OPTIONS',
+      "option 'tickets' must be what createTickets() returns (it has no verify())",
+    )
+  }
+  const access = { ...options, maxTopics: wholeNumberOption('maxTopics', options.maxTopics, 100) }
   const usesTopics = options.topics !== undefined || options.authorize !== undefined || options.tickets !== undefined
   return async (ctx) => {
     // A client going away mid-stream is how every stream ends, not an application error: keep
@@ -52,7 +63,7 @@ export function sse<TEvents extends AnyEvents>(
         return
       }
     }
-    const topics = await resolveTopics(channel.events, ctx, options, {
+    const topics = await resolveTopics(channel.events, ctx, access, {
       requested,
       allowed,
       onError: (error) => ctx.app.emit('error', error, ctx),

@@ -31,9 +31,10 @@ const BROADCAST = ''
 /**
  * Creates the histories. Each topic keeps its newest `perTopic` events, so a busy topic only ever
  * pushes out its own. Past `total`, the topic being published to gives up its oldest event when
- * it holds more than its share (`total` over the number of histories); otherwise the topic
- * published to least recently gives up its oldest. A history emptied so is dropped; the newest id
- * it lost stays as a watermark, so a topic without a history knows what it may have lost.
+ * it holds more than its share (`total` over the number of histories) and more than one event;
+ * otherwise the topic published to least recently gives up its oldest. A history emptied so is
+ * dropped; the newest id it lost stays as a watermark, so a topic without a history knows what it
+ * may have lost.
  */
 export function createTopicHistory(options: TopicHistoryOptions): TopicHistory {
   const { perTopic, total } = options
@@ -72,7 +73,9 @@ export function createTopicHistory(options: TopicHistoryOptions): TopicHistory {
         const history = historyOf(key)
         if (history.push(event) === undefined) size += 1
         while (size > total) {
-          if (history.size * histories.size > total) evictFrom(key, history)
+          // A topic's only event is never "more than its share", even when there are more topics
+          // than `total` (a share under one): it would evict the event just published, the newest.
+          if (history.size > 1 && history.size * histories.size > total) evictFrom(key, history)
           else evictFrom(...leastRecent())
         }
       }
