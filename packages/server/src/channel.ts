@@ -16,7 +16,7 @@ import { createAdmission } from './admission.ts'
 import { createBufferLimit } from './buffer-limit.ts'
 import { resume } from './catch-up.ts'
 import { resolveChannelOptions } from './channel-options.ts'
-import { type Connection, openConnection, toChunk } from './connection.ts'
+import { type Connection, gone, openConnection, toChunk } from './connection.ts'
 import { compareEventIds, type EventId, epochOf, parseEventId } from './event-id.ts'
 import { createFanOut } from './fan-out.ts'
 import { formatPrelude, HEARTBEAT, jitter } from './format.ts'
@@ -24,7 +24,8 @@ import { createFrameCache } from './frame-cache.ts'
 import { startHeartbeat } from './heartbeat.ts'
 import { createReplayBudget } from './replay-budget.ts'
 import { createRequestGate } from './request-gate.ts'
-import type { Channel, ChannelOptions, StreamRequest, StreamResponse, StreamTopics } from './types.ts'
+import { turnAwayClosed } from './turn-away.ts'
+import type { Channel, ChannelOptions, StreamAccess, StreamRequest, StreamResponse, StreamTopics } from './types.ts'
 
 // The keep-alive never changes: frame it as an HTTP/1.1 chunk once.
 const heartbeatChunk = toChunk(HEARTBEAT)
@@ -70,6 +71,9 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
   const limit = createBufferLimit(settings.maxBufferedBytes)
   const fanOut = createFanOut<Connection>({ frames, send: limit.send, newest: engine.lastId })
   const connections = fanOut.streams
+  const checkTopics = (access: StreamTopics) => {
+    for (const topic of access.topics ?? []) assertTopic(events, topic)
+  }
   // Validates, encodes and publishes one event, to `topics` or to every stream.
   const publish = (name: string, payload: unknown, topics?: readonly string[]): TPublished => {
     if (closed) {
@@ -116,10 +120,9 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
         emit: (name, ...args) => publish(name, args[0], list),
       }
     },
-    handle(request: StreamRequest, response: StreamResponse, access: StreamTopics = {}) {
-      const topics = new Set(access.topics ?? [])
-      for (const topic of topics) assertTopic(events, topic)
-      const refused = access.refused ?? []
+    handle(request: StreamRequest, response: StreamResponse, access: StreamAccess = {}) {
+      // Checked before the request is admitted: a bad topic of the server's own is its bug, thrown here.
+      if (typeof access !== 'function') checkTopics(access)
       // HTTP/2's compatibility API has every member used here, under the same names.
       const req = request as IncomingMessage
       const res = response as ServerResponse
@@ -130,28 +133,54 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
         limit.forget(connection)
       })
       if (admitted === undefined) return
-      fanOut.flush() // so the stream joins after every event already sent to the others
-      const startId = fanOut.newest
-      const { key, lastEventId } = admitted
-      // Each stream's own retry: clients cut off together come back spread over [retryMs, 2·retryMs).
-      // The hello carries the same value, the wait Herald's client allows for in its watchdog.
-      const prelude = formatPrelude(jitter(retryMs), heartbeatMs, {
-        topics: [...topics],
-        refused,
-        id: lastEventId === undefined ? startId : undefined,
-      })
-      connection = openConnection(req, res, prelude, topics)
-      fanOut.add(connection)
-      if (lastEventId === undefined) return
-      const settle = replays.reserve(key, reservationFor(lastEventId, startId))
-      resume(connection, lastEventId, startId, {
-        replay: topics.size === 0 ? (from) => engine.replay(from) : (from) => engine.replay(from, [...topics]),
-        frameOf: frames.frameOf,
-        maxQueuedEvents: settings.maxQueuedEvents,
-        maxBufferedBytes: settings.maxBufferedBytes,
-        onReplay: (replay) => settle(replay.events.length),
-        onReplayFailed: () => settle(0), // not the client's doing: it tries again
-      })
+      const open = (granted: StreamTopics) => {
+        const topics = new Set(granted.topics ?? [])
+        fanOut.flush() // so the stream joins after every event already sent to the others
+        const startId = fanOut.newest
+        const { key, lastEventId } = admitted
+        // Each stream's own retry: clients cut off together come back spread over [retryMs, 2·retryMs).
+        // The hello carries the same value, the wait Herald's client allows for in its watchdog.
+        const prelude = formatPrelude(jitter(retryMs), heartbeatMs, {
+          topics: [...topics],
+          refused: granted.refused,
+          id: lastEventId === undefined ? startId : undefined,
+        })
+        connection = openConnection(req, res, prelude, topics)
+        fanOut.add(connection)
+        if (lastEventId === undefined) return
+        const settle = replays.reserve(key, reservationFor(lastEventId, startId))
+        resume(connection, lastEventId, startId, {
+          replay: topics.size === 0 ? (from) => engine.replay(from) : (from) => engine.replay(from, [...topics]),
+          frameOf: frames.frameOf,
+          maxQueuedEvents: settings.maxQueuedEvents,
+          maxBufferedBytes: settings.maxBufferedBytes,
+          onReplay: (replay) => settle(replay.events.length),
+          onReplayFailed: () => settle(0), // not the client's doing: it tries again
+        })
+      }
+      if (typeof access !== 'function') return open(access)
+      // Decided while the request holds its slot, so requests waiting on an `authorize` count
+      // toward the connection limits. One that fails is the server's error: a 500, no stream.
+      const failed = () => {
+        if (!res.headersSent && !gone(res))
+          res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('Internal Server Error')
+        else res.destroy()
+      }
+      let decided: StreamTopics | Promise<StreamTopics>
+      try {
+        decided = access()
+      } catch {
+        return failed()
+      }
+      Promise.resolve(decided)
+        .then((granted) => {
+          // The client may have left, or the channel closed, while its topics were decided.
+          if (gone(res)) return
+          if (closed) return turnAwayClosed(res, jitter(retryMs))
+          checkTopics(granted)
+          open(granted)
+        })
+        .catch(failed)
     },
     async close() {
       if (closed) return

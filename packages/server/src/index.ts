@@ -12,6 +12,7 @@ export type {
   Channel,
   ChannelOptions,
   EmitArgs,
+  StreamAccess,
   StreamRequest,
   StreamResponse,
   StreamTopics,

@@ -302,6 +302,57 @@ describe('hostile requests', () => {
     expect(channel.size).toBe(1)
   })
 
+  it('requests waiting on authorize hold their slots: a flood past maxConnections is turned away, not queued', async () => {
+    const waiting: ((allow: boolean) => void)[] = []
+    const channel = createChannel(topicEvents, { heartbeatMs: 0, retryMs: 50, maxConnections: 3 })
+    const server = await serveTopics(channel, {
+      authorize: () => new Promise<boolean>((resolve) => waiting.push(resolve)),
+    })
+    defer(
+      () => server.close(),
+      () => channel.close(),
+    )
+    const held = await Promise.all(
+      [1, 2, 3].map((n) => {
+        const socket = connect({ port: server.port, host: '127.0.0.1' })
+        socket.on('error', () => {})
+        socket.write(`GET /events?topic=room:${n} HTTP/1.1\r\nHost: 127.0.0.1\r\nx-user: ann\r\n\r\n`)
+        defer(() => socket.destroy())
+        return socket
+      }),
+    )
+    await until(
+      () => waiting.length === 3,
+      () => `${waiting.length} asked`,
+    )
+    // A fourth, while three wait on authorize: busy at once, and authorize is never asked for it.
+    const fourth = await fetch(`${server.url}?topic=room:4`, { headers: { 'x-user': 'ann' } })
+    expect(fourth.headers.get('herald-refused')).toBe('busy')
+    await fourth.text()
+    expect(waiting).toHaveLength(3)
+    // One of the three leaves: its slot comes back, and a new request is asked about, then streams.
+    held[0]?.destroy()
+    await until(
+      () => channel.size === 0 && waiting.length === 3,
+      () => 'still waiting',
+    )
+    await sleep(20) // the destroyed socket's close reaches the server
+    // Its headers come once authorize answers: not awaited yet.
+    const opening = openProbe(`${server.url}?topic=room:5`, { 'x-user': 'ann' })
+    await until(
+      () => waiting.length === 4,
+      () => `${waiting.length} asked: the slot did not come back`,
+    )
+    for (const allow of waiting) allow(true)
+    const fifth = await opening
+    defer(() => fifth.close())
+    await until(
+      () => channel.size === 3,
+      () => `${channel.size} streams`,
+    )
+    expect(controlsIn(fifth.text(), 'herald:hello')).toMatchObject([{ topics: ['room:5'] }])
+  })
+
   it('1,000 topic parameters: authorize is asked at most maxTopics times, the rest refused as limit', async () => {
     let asked = 0
     const { channel, open } = await setup({

@@ -1,6 +1,5 @@
 import { type AnyEvents, HeraldError } from '@herald/schema'
 import type { Context, Middleware } from 'koa'
-import { gone } from './connection.ts'
 import { functionOption, wholeNumberOption } from './options.ts'
 import type { Tickets } from './tickets.ts'
 import { requestedTopics, resolveTopics, type TopicAccess } from './topic-access.ts'
@@ -37,7 +36,7 @@ export function sse<TEvents extends AnyEvents>(
   }
   const access = { ...options, maxTopics: wholeNumberOption('maxTopics', options.maxTopics, 100) }
   const usesTopics = options.topics !== undefined || options.authorize !== undefined || options.tickets !== undefined
-  return async (ctx) => {
+  return (ctx) => {
     // A client going away mid-stream is how every stream ends, not an application error: keep
     // those resets out of Koa's error log, and pass anything else on.
     const onerror = ctx.onerror.bind(ctx)
@@ -63,15 +62,16 @@ export function sse<TEvents extends AnyEvents>(
         return
       }
     }
-    const topics = await resolveTopics(channel.events, ctx, access, {
-      requested,
-      allowed,
-      onError: (error) => ctx.app.emit('error', error, ctx),
-    })
-    // The client may have left while its topics were decided.
-    if (gone(ctx.res) || ctx.req.destroyed) return
+    const report = (error: unknown) => ctx.app.emit('error', error, ctx)
     ctx.respond = false
-    channel.handle(ctx.req, ctx.res, topics)
+    // Decided once the request holds its slot: requests waiting on `authorize` count toward the
+    // channel's connection limits. An error (an undeclared topic from `topics`) is a 500, reported.
+    channel.handle(ctx.req, ctx.res, () =>
+      resolveTopics(channel.events, ctx, access, { requested, allowed, onError: report }).catch((error: unknown) => {
+        report(error)
+        throw error
+      }),
+    )
   }
 }
 

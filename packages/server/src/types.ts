@@ -87,6 +87,12 @@ export interface StreamTopics {
   readonly refused?: readonly { readonly topic: string; readonly reason: TopicRefusal }[] | undefined
 }
 
+/**
+ * A stream's topics as `channel.handle` takes them: decided already, or a function that decides
+ * them (maybe asynchronously) once the request holds its slot under the connection limits.
+ */
+export type StreamAccess = StreamTopics | (() => StreamTopics | Promise<StreamTopics>)
+
 /** A typed event channel: emit events, serve them as SSE streams. */
 export interface Channel<TEvents extends AnyEvents, TPublished extends EventId | Promise<EventId> = EventId> {
   /** The contract this channel was created from. */
@@ -113,9 +119,11 @@ export interface Channel<TEvents extends AnyEvents, TPublished extends EventId |
    * request over a connection limit gets a `herald:busy` event and a long `retry:`, then the end.
    * With `topics`, the stream also receives the events of those topics (and resumes them); each
    * refused topic is told to the client in a `herald:refused` event. Throws `INVALID_TOPIC` for a
-   * topic the contract does not declare.
+   * topic the contract does not declare. `topics` may be a function, called once the request is
+   * admitted (so requests waiting on it count toward the connection limits); when it throws,
+   * rejects or returns an undeclared topic, the request gets a `500` and no stream.
    */
-  handle(req: StreamRequest, res: StreamResponse, topics?: StreamTopics): void
+  handle(req: StreamRequest, res: StreamResponse, topics?: StreamAccess): void
   /**
    * Ends every stream (clients reconnect after `retry`) and stops the channel. Closes the engine
    * only if the channel created it (no `engine` option).
