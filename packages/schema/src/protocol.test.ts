@@ -51,7 +51,10 @@ describe('control events: encode then decode', () => {
     const gap = { lastEventId: 'a-1-2', topic: 'room:1' }
     expect(decodeControl('herald:gap', encodeControl('herald:gap', gap))).toEqual(gap)
     for (const reason of ['forbidden', 'invalid', 'limit'] as const) {
-      expect(decodeControl('herald:refused', JSON.stringify({ topic: 't:1', reason }))).toEqual({ topic: 't:1', reason })
+      expect(decodeControl('herald:refused', JSON.stringify({ topic: 't:1', reason }))).toEqual({
+        topic: 't:1',
+        reason,
+      })
     }
   })
 
