@@ -17,6 +17,7 @@ import type * as z4 from 'zod/v4/core'
  * - `INVALID_TOPIC`: a topic the contract does not declare, or whose parameter its schema rejects.
  * - `TOPIC_REFUSED`: the server refused a topic the client asked for; its other topics carry on.
  * - `TICKET_REFUSED`: a stream ticket is forged, expired, used twice or for other topics.
+ * - `ENGINE_UNAVAILABLE`: the channel's engine (a shared log such as Redis) cannot take the event now; nothing was sent.
  */
 export type HeraldErrorCode =
   | 'INVALID_EVENT_NAME'
@@ -34,6 +35,7 @@ export type HeraldErrorCode =
   | 'INVALID_TOPIC'
   | 'TOPIC_REFUSED'
   | 'TICKET_REFUSED'
+  | 'ENGINE_UNAVAILABLE'
 
 /** What a `HeraldError` carries besides its message. */
 export interface HeraldErrorDetails {

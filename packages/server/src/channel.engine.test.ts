@@ -126,3 +126,37 @@ describe('engine ownership: a channel closes only the engine it created', () => 
     expect(engineCloses).toBe(1)
   })
 })
+
+describe('an engine that cannot serve for a while (available: false)', () => {
+  it('turns new streams away busy, keeps open ones with their heartbeats, and admits again once it can', async () => {
+    const memory = createMemoryEngine()
+    let available = true
+    const engine: ChannelEngine<EventId> = {
+      ...engineView(memory, {}),
+      get lastId() {
+        return memory.lastId
+      },
+      get available() {
+        return available
+      },
+    }
+    const { server } = await serve(engine, { heartbeatMs: 20, busyRetryMs: 1000 })
+    const open = await openRaw(server.url)
+    defer(() => open.close())
+    await open.waitFor('herald:hello')
+    available = false
+    const refused = await fetch(server.url)
+    expect(refused.headers.get('herald-refused')).toBe('busy')
+    expect(await refused.text()).toMatch(/^retry: \d+\nevent: herald:busy\ndata: \{"retryMs":\d+\}\n\n$/)
+    // The open stream stays up: it keeps getting its heartbeats.
+    const before = (await open.waitFor('herald:ping')).split('herald:ping').length
+    await until(
+      () => open.text().split('herald:ping').length > before,
+      () => 'no heartbeat while the engine was unavailable',
+    )
+    available = true
+    const admitted = await openRaw(server.url)
+    defer(() => admitted.close())
+    await admitted.waitFor('herald:hello')
+  })
+})

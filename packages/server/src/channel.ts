@@ -52,6 +52,7 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
     retryMs,
     busyRetryMs: settings.busyRetryMs,
     closed: () => closed,
+    available: () => engine.available !== false,
   })
   // Reserved from a resuming client's budget at admission, before the engine is asked: with an
   // asynchronous engine, requests admitted while a replay is pending would otherwise all pass the

@@ -70,6 +70,11 @@ export interface ChannelEngine<TPublished extends EventId | Promise<EventId> = E
    * `replayBudget` and what each resuming request reserves of that budget.
    */
   readonly historySize?: number | undefined
+  /**
+   * False while the engine cannot serve (its shared log is unreachable): the channel then turns
+   * new streams away (`herald:busy`, come back later) and keeps open ones up. Absent means always.
+   */
+  readonly available?: boolean | undefined
   /** Releases the engine's resources; no event is delivered afterwards. */
   close(): void | Promise<void>
 }

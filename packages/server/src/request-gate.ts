@@ -20,6 +20,8 @@ export interface RequestGateOptions {
   busyRetryMs: number
   /** Whether the channel is closed. */
   closed: () => boolean
+  /** Whether the engine can serve now; a new stream is turned away busy while it cannot. */
+  available?: (() => boolean) | undefined
 }
 
 /** A request that may open a stream. */
@@ -69,6 +71,10 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
       const header = req.headers['last-event-id']
       const raw = (Array.isArray(header) ? header[0] : header) ?? queryLastEventId(req.url)
       const lastEventId = raw === '' ? undefined : raw
+      if (options.available?.() === false) {
+        turnAwayBusy(res, jitter(options.busyRetryMs))
+        return undefined
+      }
       const key = admission.admit(req)
       // A client that spent its replay budget comes back later with the same Last-Event-ID: it
       // misses nothing, and its replays cost at most the budget per window.
