@@ -98,27 +98,32 @@ describe.concurrent('HISTORY_GAP when the history no longer covers the resume po
     expect(errors.filter((code) => code === 'HISTORY_GAP')).toHaveLength(1)
   })
 
-  it('reports a gap for a lastEventId the channel never issued, even with events in history', async (context) => {
+  it('reports a gap for a lastEventId before or ahead of the log; one between two events resumes from there', async (context) => {
     const { expect } = context
     const { serve, track } = fixtures(context)
     const { channel, server } = await serve({ historySize: 100 })
-    const ids = range(0, 5).map((seq) => channel.emit('seq', seq))
-    const [epoch, ms] = (ids[0] as string).split('-')
-    // Older than every id, between two issued ids, and newer than every id: none was ever sent.
-    const neverIssued = [
+    const ids = range(0, 3).map((seq) => channel.emit('seq', seq))
+    await new Promise((resolve) => setTimeout(resolve, 5)) // the later events get a later millisecond
+    ids.push(...range(3, 5).map((seq) => channel.emit('seq', seq)))
+    const [epoch, ms, seq] = (ids[2] as string).split('-')
+    // Older than every id and newer than every id: a gap. An id is a position in the log (a
+    // stream with topics resumes from the id of another topic's event): one just after the third
+    // event, never issued, resumes with the fourth.
+    const lastEventIds = [
       `${epoch}-${Number(ms) - 1000}-0`,
-      `${epoch}-${ms}-999999`,
       `${epoch}-${Date.now() + 60_000}-0`,
+      `${epoch}-${ms}-${Number(seq) + 1}`,
     ]
-    const clients = neverIssued.map((lastEventId) => track(server.url, { lastEventId }))
-    await expect.poll(() => clients.map(({ timeline }) => timeline)).toEqual([['gap'], ['gap'], ['gap']])
+    expect((ids[3] as string) > (lastEventIds[2] as string) || (ids[3] as string).split('-')[1] !== ms).toBe(true)
+    const clients = lastEventIds.map((lastEventId) => track(server.url, { lastEventId }))
+    await expect.poll(() => clients.map(({ timeline }) => timeline)).toEqual([['gap'], ['gap'], [3, 4]])
     channel.emit('seq', 5)
     await expect
       .poll(() => clients.map(({ timeline }) => timeline))
       .toEqual([
         ['gap', 5],
         ['gap', 5],
-        ['gap', 5],
+        [3, 4, 5],
       ])
   })
 })
