@@ -134,6 +134,21 @@ describe('redis engine', () => {
     expect(await engine.replay(old)).toEqual({ gap: false, events: [{ id: fresh, name: 'n', data: 'fresh' }] })
   })
 
+  it('maxAgeMs: a topic no longer published to leaves Redis; resuming it is a gap only if it had newer events', async () => {
+    const engine = await open({ maxAgeMs: 100 })
+    const origin = engine.lastId
+    const quiet = await engine.publish('n', 'quiet', ['room:q'])
+    const keys = (await first.sendCommand(['KEYS', '*'])) as string[]
+    const stream = keys.find((key) => key.endsWith(':t:room:q'))
+    expect(stream).toBeDefined()
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    expect(await first.sendCommand(['EXISTS', stream as string])).toBe(0)
+    // Behind its last event: that event is gone, a gap. At it: nothing was missed. A topic never
+    // used: nothing to miss either.
+    expect(await engine.replay(origin, ['room:q'])).toMatchObject({ events: [], topicGaps: ['room:q'] })
+    expect(await engine.replay(quiet, ['room:q', 'room:never'])).toMatchObject({ events: [], topicGaps: [] })
+  })
+
   it('rejects options it cannot use with INVALID_OPTIONS, and a client not connected with ENGINE_UNAVAILABLE', async () => {
     const bad: unknown[] = [
       null,

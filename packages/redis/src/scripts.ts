@@ -23,11 +23,17 @@ local function now_ms()
 end
 -- The newest id of stream k older than the age cutoff, or the stored watermark if newer: what
 -- its history no longer reaches back to.
+-- With an age limit, a history expires maxAgeMs after its last event: its newest id (kept under
+-- the field k .. LF; topics hold no control characters) is then what it no longer reaches back to.
 local function watermark(trimmed, k, cutoff)
   local wm = redis.call('HGET', trimmed, k) or ''
   if cutoff ~= '' then
     local old = redis.call('XREVRANGE', k, '(' .. cutoff, '-', 'COUNT', 1)
     if #old > 0 and (wm == '' or cmp(old[1][1], wm) > 0) then wm = old[1][1] end
+    if redis.call('EXISTS', k) == 0 then
+      local newest = redis.call('HGET', trimmed, k .. '\\n')
+      if newest and (wm == '' or cmp(newest, wm) > 0) then wm = newest end
+    end
   end
   return wm
 end
@@ -56,7 +62,9 @@ return {e, tip, t[1], t[2]}
  * ARGV[1] (`HERALD_EPOCH`) or Redis's clock is past the deadline ARGV[2] (`HERALD_DEADLINE`), so
  * an emit that its caller gave up on is never stored. Then XADDs the log, and each history
  * (KEYS[4…]) with the same id, keeping ARGV[3] entries (exact) and recording in the hash
- * KEYS[3] the newest id each history dropped.
+ * KEYS[3] the newest id each history dropped. With an age limit, each history also expires that
+ * long after its last event, and its newest id is kept, so a topic that goes quiet leaves no
+ * stream behind, only two hash fields.
  * KEYS: epoch, log, trimmed, histories… ARGV: epoch, deadline ms, history size, log size,
  * max age ms ('' for none), name, data, topics ('' for a broadcast).
  */
@@ -90,6 +98,9 @@ for i = 4, #KEYS do
         redis.call('HSET', KEYS[3], k, wm)
         redis.call('XTRIM', k, 'MINID', cutoff)
       end
+      -- A topic no longer published to goes away with its events, its newest id kept.
+      redis.call('HSET', KEYS[3], k .. '\\n', id)
+      redis.call('PEXPIRE', k, ARGV[5])
     end
   end
 end
