@@ -1,11 +1,12 @@
-import { topicProblem } from '@herald/schema'
-import type { Channel, Tickets } from '@herald/server'
+import { HeraldError, topicProblem } from '@herald/schema'
+import type { EventId, Tickets } from '@herald/server'
 import type Router from '@koa/router'
 import type { Context } from 'koa'
 import * as z from 'zod'
 import { isUser, mayEnter } from './chat.ts'
-import { type ExampleEvents, events, ROOMS, USERS, type User } from './events.ts'
+import { events, ROOMS, USERS, type User } from './events.ts'
 import { readJson } from './read-json.ts'
+import type { ExampleChannel } from './server.ts'
 import { signedInUser, signIn, signOut } from './session.ts'
 
 const say = z.object({ room: z.enum(ROOMS), text: z.string().trim().min(1).max(500) })
@@ -17,7 +18,7 @@ const notice = z.object({ to: z.enum(USERS), text: z.string().trim().min(1).max(
  * (`POST /say`) and a notice to one user (`POST /notice`). All but `/login` act as the user of the
  * signed cookie, and answer `401` without one.
  */
-export function addChatRoutes(router: Router, channel: Channel<ExampleEvents>, tickets: Pick<Tickets, 'issue'>): void {
+export function addChatRoutes(router: Router, channel: ExampleChannel, tickets: Pick<Tickets, 'issue'>): void {
   router.post('/login', (ctx) => {
     const name = ctx.query['as']
     if (!isUser(name)) return ctx.throw(400, `sign in as one of: ${USERS.join(', ')}`)
@@ -54,7 +55,7 @@ export function addChatRoutes(router: Router, channel: Channel<ExampleEvents>, t
     if (!body.success) return ctx.throw(400, 'expected JSON { room, text }')
     const { room, text } = body.data
     if (!mayEnter(user, room)) return ctx.throw(403, `${user} may not post in ${room}`)
-    channel.to(`room:${room}`).emit('message', { room, from: user, text, at: new Date() })
+    await published(ctx, channel.to(`room:${room}`).emit('message', { room, from: user, text, at: new Date() }))
     ctx.status = 204
   })
 
@@ -62,9 +63,25 @@ export function addChatRoutes(router: Router, channel: Channel<ExampleEvents>, t
     const user = requireUser(ctx)
     const body = notice.safeParse(await readJson(ctx))
     if (!body.success) return ctx.throw(400, 'expected JSON { to, text }')
-    channel.to(`user:${body.data.to}`).emit('notice', { from: user, text: body.data.text })
+    await published(ctx, channel.to(`user:${body.data.to}`).emit('notice', { from: user, text: body.data.text }))
     ctx.status = 204
   })
+}
+
+/**
+ * Waits for an emit to be stored: at once in memory; on Redis, once Redis has it. An emit Redis did
+ * not take (`ENGINE_UNAVAILABLE`, and it is never delivered later) is answered `503`: try again.
+ */
+async function published(ctx: Context, id: EventId | Promise<EventId>): Promise<void> {
+  try {
+    await id
+  } catch (error) {
+    if (error instanceof HeraldError && error.code === 'ENGINE_UNAVAILABLE') {
+      ctx.set('Retry-After', '2')
+      return ctx.throw(503, 'not sent: the server cannot reach its event log; try again')
+    }
+    throw error
+  }
 }
 
 /** The signed-in user; throws `401` when there is none. */

@@ -2,11 +2,13 @@ import { createHmac, randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createChannel, createTickets } from '@herald/server'
+import { type Channel, createChannel, createTickets, type EventId } from '@herald/server'
 import Router from '@koa/router'
 import Koa from 'koa'
 import { addChatRoutes } from './chat-routes.ts'
-import { events, ROOMS } from './events.ts'
+import { type ExampleEvents, events, ROOMS } from './events.ts'
+import { readyRoute } from './ready.ts'
+import { connectSharedLog, type SharedLog } from './shared-log.ts'
 import { streamRoute } from './stream.ts'
 
 const publicDir = new URL('../public/', import.meta.url)
@@ -33,20 +35,43 @@ export interface ServerOptions {
   secret?: string
   /** A bot posts into the next room every this many ticks; 0 turns it off. @default 5 */
   botEveryTicks?: number
+  /**
+   * Whether this instance emits the demos' events (the clock, the name and age, the bot). Of several
+   * instances sharing one Redis, one does, and every page shows its events. @default true
+   */
+  clock?: boolean
+  /**
+   * Share the channel with every instance given the same Redis (`redis://host:port`) and `redisKey`:
+   * an emit on one reaches the streams of all, a client resumes on any. Without it the channel lives
+   * in this process's memory. Instances sharing one need the same `secret` too (cookies, tickets).
+   */
+  redisUrl?: string | undefined
+  /** The prefix of the channel's keys in Redis. @default 'herald-example' */
+  redisKey?: string
+  /** Where the Redis connection's changes are reported. @default standard error */
+  log?: (line: string) => void
 }
+
+/** The example's channel: its emits return the id, or a promise of it on Redis. */
+export type ExampleChannel = Channel<ExampleEvents, EventId | Promise<EventId>>
 
 /** A running example server. */
 export interface ExampleServer {
   readonly url: string
-  readonly channel: ReturnType<typeof createChannel<typeof events>>
+  readonly channel: ExampleChannel
+  /** The Redis engine, when the channel is shared (`redisUrl`). */
+  readonly shared: SharedLog | undefined
   /** The listening server. */
   readonly http: Server
   close(): Promise<void>
 }
 
+/** How long a stream ticket is accepted after it is issued. */
+const TICKET_TTL_MS = 30_000
+
 /**
  * Starts the example: the page at `/`, its script at `/app.js` (with `/app.js.map`), the stream at
- * `/events`, and the chat's endpoints (`chat-routes.ts`).
+ * `/events`, the chat's endpoints (`chat-routes.ts`) and the readiness probe at `/ready`.
  */
 export async function startServer({
   port,
@@ -55,11 +80,24 @@ export async function startServer({
   historySize = 1000,
   secret = randomBytes(32).toString('base64url'),
   botEveryTicks = 5,
+  clock = true,
+  redisUrl,
+  redisKey = 'herald-example',
+  log,
 }: ServerOptions): Promise<ExampleServer> {
-  const channel = createChannel(events, { heartbeatMs: 15_000, retryMs, historySize })
-  const tickets = createTickets({ secret: derive(secret, 'tickets'), ttlMs: 30_000 })
+  const shared =
+    redisUrl === undefined
+      ? undefined
+      : await connectSharedLog({ url: redisUrl, key: redisKey, historySize, ticketTtlMs: 2 * TICKET_TTL_MS, log })
+  const channel: ExampleChannel =
+    shared === undefined
+      ? createChannel(events, { heartbeatMs: 15_000, retryMs, historySize })
+      : createChannel(events, { heartbeatMs: 15_000, retryMs, engine: shared.engine })
+  // Instances sharing a Redis verify each other's tickets: one secret, and a second of clock skew.
+  const tickets = createTickets({ secret: derive(secret, 'tickets'), ttlMs: TICKET_TTL_MS, leewayMs: 1000 })
   const router = new Router()
-  router.get('/events', streamRoute(channel, tickets))
+  router.get('/events', streamRoute(channel, tickets, shared?.claimTicket))
+  router.get('/ready', readyRoute(shared === undefined ? undefined : () => shared.engine.health()))
   addChatRoutes(router, channel, tickets)
   router.get('/', async (ctx) => {
     ctx.type = 'html'
@@ -82,16 +120,23 @@ export async function startServer({
   app.use(router.routes()).use(router.allowedMethods())
 
   // The clock demo: a `time` event every tick. The two-event demo: `name`, then `age` a tick later.
+  // On Redis an emit is a promise: while Redis is down it rejects (ENGINE_UNAVAILABLE, never sent
+  // later), and the demo just skips that tick; the connection's log line says why.
+  const skip = (id: EventId | Promise<EventId>) => {
+    if (typeof id !== 'string') id.catch(() => {})
+  }
   let tick = 0
   const timer = setInterval(() => {
-    channel.emit('time', new Date())
+    if (!clock) return
+    skip(channel.emit('time', new Date()))
     const person = people[Math.floor(tick / 3) % people.length]
-    if (person !== undefined && tick % 3 === 0) channel.emit('name', person.name)
-    if (person !== undefined && tick % 3 === 1) channel.emit('age', person.age)
+    if (person !== undefined && tick % 3 === 0) skip(channel.emit('name', person.name))
+    if (person !== undefined && tick % 3 === 1) skip(channel.emit('age', person.age))
     // The chat's bot: a line in each room in turn, so an open room shows life.
     const room = ROOMS[Math.floor(tick / botEveryTicks) % ROOMS.length]
     if (botEveryTicks > 0 && tick % botEveryTicks === 0 && room !== undefined) {
-      channel.to(`room:${room}`).emit('message', { room, from: 'bot', text: `tick ${tick} in ${room}`, at: new Date() })
+      const message = { room, from: 'bot', text: `tick ${tick} in ${room}`, at: new Date() }
+      skip(channel.to(`room:${room}`).emit('message', message))
     }
     tick += 1
   }, tickMs)
@@ -105,17 +150,20 @@ export async function startServer({
   } catch (error) {
     clearInterval(timer)
     await channel.close()
+    await shared?.close()
     throw error
   }
   const address = server.address() as AddressInfo
   return {
     url: `http://localhost:${address.port}`,
     channel,
+    shared,
     http: server,
     async close() {
       clearInterval(timer)
       await channel.close()
       await new Promise<void>((resolve) => server.close(() => resolve()))
+      await shared?.close()
     },
   }
 }
