@@ -1,21 +1,21 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createClient } from '@herald/client'
+import { type RedisServer, startRedis } from '@herald/redis/testing'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { events } from './events.ts'
-import { type LocalRedis, startLocalRedis } from './redis-server.ts'
 
 // `npm run start:scaled` as a user runs it: the launcher (src/scaled.ts) starts two real example
 // processes sharing one real redis-server (this test's own, through REDIS_URL, so the test can kill
 // and restart it), and a real Herald client reads one instance while the other emits.
 
-let redis: LocalRedis
+let redis: RedisServer
 let launcher: ChildProcess
 let output = ''
 /** The two instances' URLs: `a` runs the demos' clock, `b` only serves. */
 const urls = { a: '', b: '' }
 
 beforeAll(async () => {
-  redis = await startLocalRedis()
+  redis = await startRedis()
   launcher = spawn(process.execPath, ['--conditions=@herald/source', '--import', 'tsx', 'src/scaled.ts'], {
     cwd: new URL('..', import.meta.url),
     env: {

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
-import { type LocalRedis, startLocalRedis } from './redis-server.ts'
+import { type RedisServer, startRedis } from '@herald/redis/testing'
 
 // `npm run start:scaled`: the example as two instances sharing one channel through one Redis, on
 // PORT and PORT + 1 (3000 and 3001 by default). Each instance is its own process running main.ts,
@@ -20,15 +20,15 @@ const ports = base === 0 ? [0, 0] : [base, base + 1]
 const secret = process.env['EXAMPLE_SECRET'] || randomBytes(32).toString('base64url')
 const print = (line: string) => process.stdout.write(`${line}\n`)
 
-let local: LocalRedis | undefined
+let local: RedisServer | undefined
 const given = process.env['REDIS_URL'] || undefined
 if (given === undefined) {
-  local = await startLocalRedis().catch((error: Error) => {
+  local = await startRedis().catch((error: Error) => {
     process.stderr.write(`Herald example: ${error.message}\n`)
     return process.exit(1)
   })
 }
-const redisUrl = given ?? (local as LocalRedis).url
+const redisUrl = given ?? (local as RedisServer).url
 
 const main = fileURLToPath(new URL('main.ts', import.meta.url))
 const urls: string[] = []

@@ -1,6 +1,5 @@
 import { HeraldError, isHeraldError } from '@herald/schema'
 import { afterEach, describe, expect, it } from 'vitest'
-import { startRedis } from './test-redis-server.ts'
 import {
   compareIds,
   type Emitted,
@@ -18,6 +17,7 @@ import {
   until,
   wait,
 } from './test-scale-fixtures.ts'
+import { startRedis } from './testing.ts'
 
 // Outages end to end, with real processes: redis-server SIGKILLed mid-stream and restarted (with
 // an fsynced append-only file, and without persistence), and a Herald instance SIGKILLed

@@ -4,7 +4,7 @@ import { createClient } from 'redis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { RedisEngineClient } from './client.ts'
 import { createRedisEngine, type RedisEngine } from './redis-engine.ts'
-import { type RedisServer, startRedis } from './test-redis-server.ts'
+import { type RedisServer, startRedis } from './testing.ts'
 
 const connect = async (url: string) => {
   const client = createClient({ url })

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { startRedis } from './test-redis-server.ts'
 import {
   compareIds,
   type Emitted,
@@ -15,6 +14,7 @@ import {
   until,
   wait,
 } from './test-scale-fixtures.ts'
+import { startRedis } from './testing.ts'
 
 // Scale-out end to end: three Koa instances on three ports share one real redis-server; 30 Herald
 // clients, each behind a TCP proxy of its own, are cut at random while all three instances emit,

@@ -1,7 +1,7 @@
-// Test fixture: real `redis-server` processes on free loopback ports, each with a data directory
-// of its own, started and killed by the test itself (no systemd, no shared 6379). The test
-// command's setup (scripts/setup-test-env.mjs) installs Debian's `redis-server` where it is
-// missing; here a missing binary is an error naming the command, never a skipped test.
+// `@herald/redis/testing`: real `redis-server` processes on free loopback ports, each with a data
+// directory of its own, started and killed by your tests (no systemd, no shared 6379), to test an
+// app on the Redis engine against a real Redis, crashes and restarts included. A missing binary is
+// an error naming the command that installs it, never a skipped test.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import net, { type AddressInfo } from 'node:net'

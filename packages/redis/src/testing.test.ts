@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import net from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { type RedisServer, startRedis } from './test-redis-server.ts'
+import { type RedisServer, startRedis } from './testing.ts'
 
 /** Sends one command in RESP over a raw socket and resolves with the first reply line. */
 function command(port: number, ...args: string[]): Promise<string> {
@@ -88,7 +88,7 @@ describe('startRedis', () => {
   it('names the install command when redis-server is missing', async () => {
     vi.stubEnv('REDIS_SERVER_PATH', '/nonexistent/redis-server')
     vi.resetModules()
-    const fresh = await import('./test-redis-server.ts')
+    const fresh = await import('./testing.ts')
     await expect(fresh.startRedis()).rejects.toThrow(/apt-get install -y redis-server/)
   })
 })
