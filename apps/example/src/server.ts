@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { type Channel, createChannel, createTickets, type EventId } from '@herald/server'
 import Router from '@koa/router'
 import Koa from 'koa'
+import { asyncapiRoute } from './asyncapi.ts'
 import { addChatRoutes } from './chat-routes.ts'
 import { type ExampleEvents, events, ROOMS } from './events.ts'
 import { readyRoute } from './ready.ts'
@@ -71,7 +72,8 @@ const TICKET_TTL_MS = 30_000
 
 /**
  * Starts the example: the page at `/`, its script at `/app.js` (with `/app.js.map`), the stream at
- * `/events`, the chat's endpoints (`chat-routes.ts`) and the readiness probe at `/ready`.
+ * `/events`, the chat's endpoints (`chat-routes.ts`), the readiness probe at `/ready` and the
+ * contract's AsyncAPI document at `/asyncapi.json`.
  */
 export async function startServer({
   port,
@@ -97,6 +99,7 @@ export async function startServer({
   const tickets = createTickets({ secret: derive(secret, 'tickets'), ttlMs: TICKET_TTL_MS, leewayMs: 1000 })
   const router = new Router()
   router.get('/events', streamRoute(channel, tickets, shared?.claimTicket))
+  router.get('/asyncapi.json', asyncapiRoute())
   router.get('/ready', readyRoute(shared === undefined ? undefined : () => shared.engine.health()))
   addChatRoutes(router, channel, tickets)
   router.get('/', async (ctx) => {

@@ -23,6 +23,7 @@ export function checkArguments<TEvents extends AnyEvents>(
     lastEventId: ID,
     topics: ARRAY,
     ticket: FUNCTION,
+    selfCheck: { expected: 'false or selfCheck', test: (value) => value === false || typeof value === 'function' },
   })
   for (const topic of options.topics ?? []) assertTopic(events, topic)
   const href = String(url)

@@ -6,7 +6,8 @@ import { cleanups, serveHerald } from './test-herald-server.ts'
 
 // client.stream(name) against a real Herald channel. The server's contract is looser than the
 // client's (any number for `age`, where the client wants an integer), so the server can send
-// payloads that the client must reject.
+// payloads that the client must reject. Its hello says so first: a breaking SCHEMA_MISMATCH on
+// `age` (docs/drift.md), reported once, before any event.
 
 const serverEvents = defineEvents({ name: z.string(), age: z.number() })
 const events = defineEvents({ name: z.string(), age: z.number().int() })
@@ -56,7 +57,10 @@ describe('client.stream()', () => {
     for (const age of [1, 2.5, 2, 3]) channel.emit('age', age)
     await reading
     expect(ages).toEqual([1, 2, 3])
-    expect(errors.map((error) => [error.code, error.event])).toEqual([['DECODE_FAILED', 'age']])
+    expect(errors.map((error) => [error.code, error.event])).toEqual([
+      ['SCHEMA_MISMATCH', 'age'],
+      ['DECODE_FAILED', 'age'],
+    ])
   })
 
   it('unsubscribes on break: later events are not decoded for it, next() is done', async () => {
@@ -76,7 +80,7 @@ describe('client.stream()', () => {
     client.on('name', (name) => names.push(name))
     channel.emit('name', 'after')
     await expect.poll(() => names).toEqual(['after'])
-    expect(errors).toEqual([])
+    expect(errors.map((error) => error.code)).toEqual(['SCHEMA_MISMATCH'])
     await expect(iterator.next()).resolves.toEqual({ done: true, value: undefined })
   })
 

@@ -17,6 +17,7 @@ import { retryWaitOf } from './event-source.ts'
 import { createHooks } from './hooks.ts'
 import { createOpener } from './open-event-source.ts'
 import { createRedactor, redactUrl } from './redact.ts'
+import { createSchemaCheck } from './schema-check.ts'
 import { createIterator } from './stream.ts'
 import { fetchTicket } from './ticket.ts'
 import { createTopicSet, streamUrl } from './topic-set.ts'
@@ -55,9 +56,11 @@ export function createClient<TEvents extends AnyEvents>(
 
   // An error hook that throws has nowhere further to go; it must not stop the others.
   const report = (error: HeraldError) => errorHooks.call(() => {}, error)
+  const selfCheck = options.selfCheck ? options.selfCheck({ shown, report, names: events.names }) : undefined
   const failed = (event: string | undefined) => (thrown: unknown) => report(listenerError(event, thrown))
   const hookFailed = failed(undefined)
   const listeners = createEventListeners(events, { report, failed })
+  const checkSchema = createSchemaCheck(events, shown, report)
 
   // A function, not a test of `state` in place: any hook called in between may close the client.
   const closed = () => state === 'closed'
@@ -136,6 +139,7 @@ export function createClient<TEvents extends AnyEvents>(
       current.addEventListener(type, (event) => {
         if (source === current) fn(event)
       })
+    selfCheck?.listen(on)
     for (const name of events.names) {
       on(name, (event) => {
         if (closed()) return
@@ -146,7 +150,15 @@ export function createClient<TEvents extends AnyEvents>(
       })
     }
     if (!events.specs.has('message')) on('message', (message) => undeclared(message as MessageEvent))
-    listenControl(on, { shown, report, moved, watchdog, joined: topics.hello, refused: topics.refused })
+    listenControl(on, {
+      shown,
+      report,
+      moved,
+      watchdog,
+      joined: topics.hello,
+      refused: topics.refused,
+      schema: checkSchema,
+    })
     on('open', (event) => {
       if (closed()) return
       if (event instanceof MessageEvent) return undeclared(event)

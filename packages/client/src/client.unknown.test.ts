@@ -72,10 +72,13 @@ describe('createClient: events outside the contract', () => {
         ['age', 30],
         ['name', 'Ann'],
       ])
+    // The hello told it first: a compatible schema drift (docs/drift.md).
     expect(errors.map((error) => [error.code, error.event])).toEqual([
+      ['SCHEMA_MISMATCH', undefined],
       ['UNKNOWN_EVENT', 'score'],
       ['UNKNOWN_EVENT', 'score'],
     ])
+    expect(errors[0]?.drift).toMatchObject({ kind: 'compatible', events: { added: ['score'] } })
     expect(client.state).toBe('open')
     expect(server.requests).toHaveLength(1)
   })

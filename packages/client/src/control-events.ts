@@ -1,4 +1,11 @@
-import { CONTROL_NAMES, type ControlName, type ControlPayloads, decodeControl, HeraldError } from '@herald/schema'
+import {
+  CONTROL_NAMES,
+  type ContractFingerprint,
+  type ControlName,
+  type ControlPayloads,
+  decodeControl,
+  HeraldError,
+} from '@herald/schema'
 import type { Watchdog } from './watchdog.ts'
 
 /** What the client's handling of Herald's control events acts on. */
@@ -15,6 +22,8 @@ export interface ControlContext {
   joined(topics: readonly string[] | undefined): void
   /** The server refused `topic`, which the client asked for: it is not asked for again. */
   refused(topic: string): void
+  /** The server's hello carried its contract's fingerprint (`undefined`: none), to compare with the client's. */
+  schema(fingerprint: ContractFingerprint | undefined): void
 }
 
 /** Listens with `on` for each control event, the way `EventTarget.addEventListener` does. */
@@ -47,6 +56,7 @@ export function listenControl(on: ListenWith, context: ControlContext): void {
       seen(message)
       watchdog.watch(hello?.heartbeatMs ?? 0, hello?.retryMs)
       context.joined(hello?.topics)
+      context.schema(hello?.schema)
     },
     'herald:ping': () => watchdog.touch(),
     'herald:gap': (gap, message) => {

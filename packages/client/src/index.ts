@@ -1,4 +1,4 @@
-export type { AnyEvents, EventName, HeraldErrorCode, Payload, Topic, TopicRefusal } from '@herald/schema'
+export type { AnyEvents, EventName, HeraldErrorCode, Payload, SchemaDrift, Topic, TopicRefusal } from '@herald/schema'
 export { HeraldError, isHeraldError } from '@herald/schema'
 export { createClient } from './client.ts'
 export type {
@@ -9,6 +9,8 @@ export type {
   HeraldEventSourceInit,
 } from './event-source.ts'
 export { HeraldEventSource } from './event-source.ts'
+export type { SelfCheck, SelfCheckContext, SelfCheckRun } from './self-check.ts'
+export { selfCheck } from './self-check.ts'
 export type { ClientOptions, ConnectionState, EventMeta, HeraldClient, Listener, StreamOptions } from './types.ts'
 export type {
   AddListenerOptions,

@@ -1,5 +1,6 @@
 import type { AnyEvents, EventName, Events, HeraldError, Payload, Topic } from '@herald/schema'
 import type { EventSourceConstructor, HeraldEventSourceInit } from './event-source.ts'
+import type { SelfCheck } from './self-check.ts'
 
 /**
  * Where a client's connection stands: opening (for the first time, or again with a new set of
@@ -44,6 +45,13 @@ export interface ClientOptions<TEvents extends AnyEvents = Events> {
    * the client reports `CONNECTION_LOST` and tries again after the backoff.
    */
   ticket?: (() => string | Promise<string>) | undefined
+  /**
+   * A development check of what sits between server and client: pass `selfCheck` (imported from
+   * `@herald/client`) to have events arriving batched, or a proxy's idle timeout shorter than the
+   * heartbeat, reported once each to `onError` as `DEPLOY_WARNING`. Off by default; `false` is off,
+   * so `process.env.NODE_ENV !== 'production' && selfCheck` leaves it out of a production bundle.
+   */
+  selfCheck?: SelfCheck | false | undefined
 }
 
 /** What a listener learns about the event besides its payload. */

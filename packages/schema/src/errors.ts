@@ -1,4 +1,5 @@
 import type * as z4 from 'zod/v4/core'
+import type { SchemaDrift } from './schema-drift.ts'
 
 /**
  * Every failure Herald reports, by stable code.
@@ -18,6 +19,8 @@ import type * as z4 from 'zod/v4/core'
  * - `TOPIC_REFUSED`: the server refused a topic the client asked for; its other topics carry on.
  * - `TICKET_REFUSED`: a stream ticket is forged, expired, used twice or for other topics.
  * - `ENGINE_UNAVAILABLE`: the channel's engine (a shared log such as Redis) cannot take the event now; nothing was sent.
+ * - `DEPLOY_WARNING`: the client's `selfCheck` saw events arrive batched, or a proxy cutting idle streams; a warning, the stream carries on.
+ * - `SCHEMA_MISMATCH`: the server's contract differs from the client's (`drift` says how); the stream carries on.
  */
 export type HeraldErrorCode =
   | 'INVALID_EVENT_NAME'
@@ -36,6 +39,8 @@ export type HeraldErrorCode =
   | 'TOPIC_REFUSED'
   | 'TICKET_REFUSED'
   | 'ENGINE_UNAVAILABLE'
+  | 'DEPLOY_WARNING'
+  | 'SCHEMA_MISMATCH'
 
 /** What a `HeraldError` carries besides its message. */
 export interface HeraldErrorDetails {
@@ -47,6 +52,8 @@ export interface HeraldErrorDetails {
   readonly issues?: readonly z4.$ZodIssue[] | undefined
   /** The HTTP status behind a `CONNECTION_FAILED` error, when the server answered. */
   readonly status?: number | undefined
+  /** How the server's contract differs from the client's, on a `SCHEMA_MISMATCH` error. */
+  readonly drift?: SchemaDrift | undefined
   /** The underlying error. */
   readonly cause?: unknown
 }
@@ -61,6 +68,8 @@ export class HeraldError extends Error {
   readonly topic: string | undefined
   readonly issues: readonly z4.$ZodIssue[]
   readonly status: number | undefined
+  /** How the server's contract differs from the client's, on a `SCHEMA_MISMATCH` error. */
+  readonly drift: SchemaDrift | undefined
   readonly [brand] = true
 
   constructor(code: HeraldErrorCode, message: string, details: HeraldErrorDetails = {}) {
@@ -70,6 +79,7 @@ export class HeraldError extends Error {
     this.topic = details.topic
     this.issues = details.issues ?? []
     this.status = details.status
+    this.drift = details.drift
   }
 }
 

@@ -161,3 +161,67 @@ describe('decodeControl: hostile data is undefined, never a throw', () => {
     }
   })
 })
+
+describe("herald:hello's schema: the contract's fingerprint", () => {
+  const schema = { fingerprint: '0123456789abcdef', events: { age: 'aaaaaaaaaaaaaaaa', name: 'bbbbbbbbbbbbbbbb' } }
+
+  it('round-trips, with and without topics and topic kinds, after the other fields', () => {
+    const hello = { heartbeatMs: 1, retryMs: 2, schema }
+    const data = encodeControl('herald:hello', hello)
+    expect(data).toBe(
+      '{"heartbeatMs":1,"retryMs":2,"schema":{"fingerprint":"0123456789abcdef","events":{"age":"aaaaaaaaaaaaaaaa","name":"bbbbbbbbbbbbbbbb"}}}',
+    )
+    expect(decodeControl('herald:hello', data)).toEqual(hello)
+    const withTopics = {
+      heartbeatMs: 1,
+      retryMs: 2,
+      topics: ['room:1'],
+      schema: { ...schema, topicKinds: { room: 'c' } },
+    }
+    expect(decodeControl('herald:hello', encodeControl('herald:hello', withTopics))).toEqual(withTopics)
+  })
+
+  it('a hello without one decodes as before', () => {
+    expect(decodeControl('herald:hello', '{"heartbeatMs":1,"retryMs":2}')).toEqual({ heartbeatMs: 1, retryMs: 2 })
+    expect(Object.keys(decodeControl('herald:hello', '{"heartbeatMs":1,"retryMs":2}') ?? {})).toEqual([
+      'heartbeatMs',
+      'retryMs',
+    ])
+  })
+
+  it('is read strictly: a malformed schema makes the hello undefined', () => {
+    const bad = [
+      '"x"',
+      '[]',
+      'null',
+      '{}',
+      '{"fingerprint":"a"}',
+      '{"events":{}}',
+      '{"fingerprint":1,"events":{}}',
+      '{"fingerprint":"","events":{}}',
+      `{"fingerprint":"${'a'.repeat(65)}","events":{}}`,
+      '{"fingerprint":"a","events":[]}',
+      '{"fingerprint":"a","events":{"age":1}}',
+      '{"fingerprint":"a","events":{"age":null}}',
+      '{"fingerprint":"a","events":{"age":""}}',
+      '{"fingerprint":"a","events":{},"topicKinds":"room"}',
+      '{"fingerprint":"a","events":{},"topicKinds":{"room":true}}',
+      '{"__proto__":{"fingerprint":"a","events":{}}}',
+    ]
+    for (const value of bad) {
+      expect(decode('herald:hello', `{"heartbeatMs":1,"retryMs":2,"schema":${value}}`), value).toBeUndefined()
+    }
+  })
+
+  it('keeps only the fields it knows, and a __proto__ event name is only a name', () => {
+    const decoded = decodeControl(
+      'herald:hello',
+      '{"heartbeatMs":1,"retryMs":2,"schema":{"fingerprint":"f","extra":1,"events":{"__proto__":"h","age":"g"}}}',
+    )
+    expect(Object.keys(decoded?.schema ?? {})).toEqual(['fingerprint', 'events'])
+    const events = decoded?.schema?.events ?? {}
+    expect(Object.keys(events)).toEqual(['__proto__', 'age'])
+    expect(Object.getPrototypeOf(events)).toBe(Object.prototype)
+    expect(Object.hasOwn(events, '__proto__')).toBe(true)
+  })
+})

@@ -1,14 +1,21 @@
 // Herald's own wire protocol, declared once for the server that writes it and the clients that
 // read it. Control events live in the `herald:` namespace, which `defineEvents` keeps user events
 // out of; their `data:` is one line of JSON. docs/protocol.md describes it for non-JS clients.
+import { type ContractFingerprint, readFingerprint } from './fingerprint.ts'
 
 /** What each control event carries in its `data:` field. */
 export interface ControlPayloads {
   /**
    * The first event of every stream: the heartbeat interval to watch (0: none), the stream's
-   * `retry:`, and the topics the stream joined (absent when it joined none).
+   * `retry:`, the topics the stream joined (absent when it joined none), and the fingerprint of
+   * the server's contract (absent from servers that do not send one).
    */
-  'herald:hello': { readonly heartbeatMs: number; readonly retryMs: number; readonly topics?: readonly string[] }
+  'herald:hello': {
+    readonly heartbeatMs: number
+    readonly retryMs: number
+    readonly topics?: readonly string[]
+    readonly schema?: ContractFingerprint
+  }
   /** Keep-alive on an idle stream; its `data:` is empty. */
   'herald:ping': null
   /**
@@ -100,10 +107,18 @@ export function decodeControl(name: ControlName, data: string): ControlPayloads[
   if (retryMs === undefined) return undefined
   if (name === 'herald:busy') return { retryMs }
   if (name === 'herald:hello' && heartbeatMs !== undefined) {
-    if (topics === undefined) return { heartbeatMs, retryMs }
-    return Array.isArray(topics) && topics.every((each) => typeof each === 'string')
-      ? { heartbeatMs, retryMs, topics }
-      : undefined
+    if (topics !== undefined && !(Array.isArray(topics) && topics.every((each) => typeof each === 'string'))) {
+      return undefined
+    }
+    const schemaField = field('schema')
+    const schema = schemaField === undefined ? undefined : readFingerprint(schemaField)
+    if (schemaField !== undefined && schema === undefined) return undefined
+    return {
+      heartbeatMs,
+      retryMs,
+      ...(topics === undefined ? {} : { topics: topics as string[] }),
+      ...(schema === undefined ? {} : { schema }),
+    }
   }
   // A reader may pass any `herald:` event it saw: a name this version does not know decodes to
   // nothing, never to another event's payload.

@@ -38,7 +38,7 @@ describe('the retry: of a new stream', () => {
     const retries: number[] = []
     for (const stream of streams) {
       await stream.until(({ head }) => head.includes('herald:hello\ndata: {'), 2000)
-      await stream.until(({ head }) => /"retryMs":\d+\}/.test(head), 2000)
+      await stream.until(({ head }) => /"retryMs":\d+[,}]/.test(head), 2000)
       const retry = Number(/\nretry: (\d+)\n/.exec(stream.head)?.[1])
       const hello = JSON.parse(/event: herald:hello\ndata: (.*)\n/.exec(stream.head)?.[1] ?? '{}') as {
         retryMs?: number

@@ -1,4 +1,4 @@
-import { defineEvents, isHeraldError, text } from '@herald/schema'
+import { defineEvents, fingerprintOf, isHeraldError, text } from '@herald/schema'
 import { describe, expect, it } from 'vitest'
 import * as z from 'zod'
 import { createChannel } from './channel.ts'
@@ -34,11 +34,12 @@ describe('channel over Koa', () => {
     expect(stream.response.headers.get('cache-control')).toBe('no-cache, no-transform')
     expect(stream.response.headers.get('x-accel-buffering')).toBe('no')
     expect(stream.response.headers.get('connection')).toBe('keep-alive')
-    // Each stream's retry: is jittered over [retryMs, 2·retryMs); the hello repeats it.
-    const opening =
-      /^: herald\nretry: (\d+)\nid: [A-Za-z0-9]+-\d+-\d+\nevent: herald:hello\ndata: \{"heartbeatMs":15000,"retryMs":(\d+)\}\n\n$/.exec(
-        stream.text(),
-      )
+    // Each stream's retry: is jittered over [retryMs, 2·retryMs); the hello repeats it, then
+    // carries the contract's fingerprint (docs/drift.md).
+    const schema = JSON.stringify(fingerprintOf(events)).replace(/[{}[\]]/g, '\\$&')
+    const opening = new RegExp(
+      `^: herald\nretry: (\\d+)\nid: [A-Za-z0-9]+-\\d+-\\d+\nevent: herald:hello\ndata: \\{"heartbeatMs":15000,"retryMs":(\\d+),"schema":${schema}\\}\n\n$`,
+    ).exec(stream.text())
     expect(opening, stream.text()).not.toBeNull()
     const retry = Number(opening?.[1])
     expect(Number(opening?.[2])).toBe(retry)

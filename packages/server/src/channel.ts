@@ -8,6 +8,7 @@ import {
   assertTopic,
   type EventName,
   encodePayload,
+  fingerprintOf,
   HeraldError,
   type Payload,
   type Topic,
@@ -40,6 +41,8 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
 ): Channel<TEvents, TPublished> {
   const settings = resolveChannelOptions(events, options)
   const { engine, heartbeatMs, retryMs, maxEventBytes } = settings
+  // Advertised in every hello, so a client built from another contract can tell (docs/drift.md).
+  const schema = fingerprintOf(events)
   const replays = createReplayBudget({
     events: settings.replayBudget,
     windowMs: settings.replayWindowMs,
@@ -145,6 +148,7 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
           topics: [...topics],
           refused: granted.refused,
           id: lastEventId === undefined ? startId : undefined,
+          schema,
         })
         connection = openConnection(req, res, prelude, topics)
         fanOut.add(connection)

@@ -1,4 +1,6 @@
+import { defineEvents, fingerprintOf } from '@herald/schema'
 import { describe, expect, it } from 'vitest'
+import * as z from 'zod'
 import { formatControl, formatEvent, formatPrelude, HEARTBEAT, jitter, toFrame } from './format.ts'
 
 describe('SSE framing', () => {
@@ -27,6 +29,25 @@ describe('SSE framing', () => {
     )
     // No id: field, so a heartbeat never moves the client's last event id.
     expect(HEARTBEAT.toString()).toBe('event: herald:ping\ndata:\n\n')
+  })
+
+  it("carries the contract's fingerprint last in the hello, after the topics", () => {
+    const schema = { fingerprint: '0123456789abcdef', events: { age: 'aaaaaaaaaaaaaaaa' } }
+    expect(formatPrelude(1500, 0, { topics: ['room:1'], schema }).toString()).toBe(
+      ': herald\nretry: 1500\nevent: herald:hello\ndata: {"heartbeatMs":0,"retryMs":1500,"topics":["room:1"],' +
+        '"schema":{"fingerprint":"0123456789abcdef","events":{"age":"aaaaaaaaaaaaaaaa"}}}\n\n',
+    )
+  })
+
+  it("keeps a 20-event contract's hello small: about 35 bytes an event", () => {
+    const names = Array.from({ length: 20 }, (_, index) => `event.number${index}`) // 12-14 characters
+    const events = defineEvents(
+      Object.fromEntries(names.map((name) => [name, z.object({ id: z.string(), at: z.date() })])),
+    )
+    const bare = formatPrelude(2345, 15000, { id: 'k3Xq9TzA-1767322800000-0' }).length
+    const hello = formatPrelude(2345, 15000, { id: 'k3Xq9TzA-1767322800000-0', schema: fingerprintOf(events) }).length
+    expect(bare).toBe(114)
+    expect(hello - bare).toBeLessThanOrEqual(20 * 38 + 40) // measured 765: 16 hex digits an event, and one for all
   })
 
   it('keeps hostile control data on one line', () => {

@@ -1,7 +1,7 @@
 // SSE framing. Every function returns the complete bytes of one block, so an event is encoded
 // once per emit and the same Buffer is written to every connection. Herald's own control events
 // (their names and payloads) are declared once in @herald/schema's protocol module.
-import { type ControlName, type ControlPayloads, encodeControl } from '@herald/schema'
+import { type ContractFingerprint, type ControlName, type ControlPayloads, encodeControl } from '@herald/schema'
 
 /** One event block: `id:`, `event:`, then one `data:` line per line of `data`. */
 export function formatEvent(id: string, name: string, data: string): string {
@@ -46,18 +46,25 @@ export interface PreludeFields {
   readonly refused?: readonly ControlPayloads['herald:refused'][] | undefined
   /** The channel's newest id, for a new stream (not a resuming one). */
   readonly id?: string | undefined
+  /** The fingerprint of the channel's contract, for clients to compare with their own. */
+  readonly schema?: ContractFingerprint | undefined
 }
 
 /**
  * The block that opens every stream: a comment that flushes proxies, the retry hint, a
- * `herald:hello` event with the heartbeat interval for Herald's client to watch and the topics
- * joined, then a `herald:refused` event per topic refused. A new stream's hello carries the
- * channel's newest id, so a client cut before its first event still resumes from where it joined.
+ * `herald:hello` event with the heartbeat interval for Herald's client to watch, the topics
+ * joined and the contract's fingerprint, then a `herald:refused` event per topic refused. A new
+ * stream's hello carries the channel's newest id, so a client cut before its first event still
+ * resumes from where it joined.
  */
 export function formatPrelude(retryMs: number, heartbeatMs: number, fields: PreludeFields = {}): Buffer {
-  const { topics, refused = [], id } = fields
-  const hello =
-    topics === undefined || topics.length === 0 ? { heartbeatMs, retryMs } : { heartbeatMs, retryMs, topics }
+  const { topics, refused = [], id, schema } = fields
+  const hello = {
+    heartbeatMs,
+    retryMs,
+    ...(topics === undefined || topics.length === 0 ? {} : { topics }),
+    ...(schema === undefined ? {} : { schema }),
+  }
   return Buffer.concat([
     Buffer.from(': herald\n'),
     formatControl('herald:hello', hello, { retryMs, id }),

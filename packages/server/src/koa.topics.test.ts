@@ -1,5 +1,5 @@
 import { connect } from 'node:net'
-import { HeraldError } from '@herald/schema'
+import { fingerprintOf, HeraldError } from '@herald/schema'
 import { describe, expect, it } from 'vitest'
 import { createChannel } from './channel.ts'
 import { sse } from './koa.ts'
@@ -222,7 +222,11 @@ describe('refused topics', () => {
     const retry = /^retry: (\d+)$/m.exec(text)?.[1]
     const hello = /^id: (.*)\nevent: herald:hello$/m.exec(text)?.[1]
     expect(text.startsWith(`: herald\nretry: ${retry}\nid: ${hello}\nevent: herald:hello\n`)).toBe(true)
-    expect(text).toContain(`data: {"heartbeatMs":0,"retryMs":${retry}}\n\nid: ${id}\nevent: n\ndata: {"seq":2}\n\n`)
+    // The hello's one addition since: the contract's fingerprint (docs/drift.md).
+    const schema = JSON.stringify(fingerprintOf(topicEvents))
+    expect(text).toContain(
+      `data: {"heartbeatMs":0,"retryMs":${retry},"schema":${schema}}\n\nid: ${id}\nevent: n\ndata: {"seq":2}\n\n`,
+    )
     expect(text).not.toContain('topics')
     expect(text).not.toContain('herald:refused')
     expect(seqsIn(text)).toEqual([2])
@@ -232,7 +236,9 @@ describe('refused topics', () => {
       () => asking.text().includes('herald:refused'),
       () => asking.text(),
     )
-    expect(controlsIn(asking.text(), 'herald:hello')).toEqual([{ heartbeatMs: 0, retryMs: expect.any(Number) }])
+    expect(controlsIn(asking.text(), 'herald:hello')).toEqual([
+      { heartbeatMs: 0, retryMs: expect.any(Number), schema: fingerprintOf(topicEvents) },
+    ])
     expect(controlsIn(asking.text(), 'herald:refused')).toEqual([{ topic: 'room:1', reason: 'forbidden' }])
   })
 })
