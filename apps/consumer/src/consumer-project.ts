@@ -8,7 +8,7 @@ export const REPO = fileURLToPath(new URL('../../..', import.meta.url))
 /** The user's source files, copied into each temporary project. */
 export const FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url))
 /** The published packages, in dependency order. */
-export const PACKAGES = ['schema', 'server', 'client', 'redis'] as const
+export const PACKAGES = ['schema', 'server', 'client', 'redis', 'react'] as const
 
 /** One file of a packed tarball, as `npm pack --json` lists it. */
 export interface PackedFile {

@@ -14,14 +14,14 @@ import {
 } from './consumer-project.ts'
 import { allSettled, run, serve } from './run.ts'
 
-// Herald as a team outside this repo meets it: the four packages packed from a fresh copy of the
+// Herald as a team outside this repo meets it: the packages packed from a fresh copy of the
 // sources, installed as tarballs (with zod, Koa and the types from the registry) into projects
 // under the OS temp dir, type-checked with `skipLibCheck: false` by TypeScript 7 and 5.9, then run.
 
 const TYPESCRIPTS = { '7': join(REPO, 'node_modules/typescript/bin/tsc'), '5.9': 'node_modules/typescript/bin/tsc' }
 const NODE_FILES = ['contract.ts', 'server-koa.ts', 'server-redis.ts', 'client-node.ts', 'client-api.ts']
 const CJS_FILES = ['server-koa.cts', 'client-node.cts']
-const BROWSER_FILES = ['contract.ts', 'client-api.ts', 'client-browser.ts']
+const BROWSER_FILES = ['contract.ts', 'client-api.ts', 'client-browser.ts', 'client-react.ts']
 /** TypeScript 5.9 takes seconds per project, and more on a busy machine. */
 const SLOW = 120_000
 
@@ -45,6 +45,8 @@ beforeAll(async () => {
       '@types/koa@^3',
       '@types/node@^20.19',
       'redis@^6',
+      'react@^19',
+      '@types/react@^19',
       'typescript@5.9',
     ]),
     createProject(bare, [...packed, 'zod@^4', '@types/node@^20.19']),

@@ -1,0 +1,7 @@
+export type { HeraldHooks, HeraldProviderProps } from './create-herald-hooks.ts'
+export { createHeraldHooks } from './create-herald-hooks.ts'
+export type { ConnectionSnapshot, MaybeClient } from './types.ts'
+export { useConnectionState } from './use-connection-state.ts'
+export { useEvent } from './use-event.ts'
+export { useEventListener } from './use-event-listener.ts'
+export { useTopic } from './use-topic.ts'
