@@ -11,6 +11,8 @@ export interface LoopState {
   readonly epoch: string
   /** The newest position delivered; the next XREAD starts after it. */
   cursor: string
+  /** The number the publish script gave the newest entry read (`q`), once one was read. */
+  counted?: number | undefined
 }
 
 /** What the read loop needs from its engine. */
@@ -27,6 +29,8 @@ export interface ReadLoopOptions {
   refresh(): Promise<boolean>
   /** Delivers entries of the current epoch, in order; the loop moved the cursor past them already. */
   deliver(state: LoopState, entries: readonly Entry[]): void
+  /** Entries after the cursor were trimmed before the loop read them: they are lost to it. */
+  lost(): void
   /** Told after every successful read, and of every failure. */
   up(): void
   down(error: unknown): void
@@ -77,7 +81,17 @@ export async function runReadLoop(options: ReadLoopOptions): Promise<void> {
           flush(options, state, batch)
           if (await options.refresh()) break
           if (state !== options.state()) break
-        } else batch.push(entry)
+        } else {
+          // Entries are numbered without gaps: a jump means the log was trimmed past the cursor
+          // while this loop was behind (a stall, a partition). Deliver what came before, then say so.
+          const counted = Number(entry.fields['q'])
+          if (state.counted !== undefined && counted > state.counted + 1) {
+            flush(options, state, batch)
+            options.lost()
+          }
+          if (Number.isSafeInteger(counted)) state.counted = counted
+          batch.push(entry)
+        }
         state.cursor = entry.id
       }
       flush(options, state, batch)

@@ -1,3 +1,4 @@
+import { type AddressInfo, connect as connectSocket, createServer, type Socket } from 'node:net'
 import type { StoredEvent } from '@herald/server'
 import { type AnyEngine, describeEngineConformance } from '@herald/server/testing'
 import { createClient } from 'redis'
@@ -121,6 +122,74 @@ describe('redis engine', () => {
     const fromOrigin = await engine.replay(origin, ['room:a', 'room:b'])
     expect(fromOrigin).toMatchObject({ gap: false, topicGaps: ['room:a'] })
     expect(idsOf(fromOrigin.events)).toEqual([roomB, broadcast])
+  })
+
+  it('Redis losing its data with the connection up (FLUSHALL): one emit rejects, the next goes out under a new epoch', async () => {
+    const engine = await open()
+    const before = engine.epoch
+    await engine.publish('n', 'before')
+    const key = openedKeys.get(engine) as string
+    await admin.sendCommand(['DEL', `{${key}}:epoch`])
+    await expect(engine.publish('n', 'lost')).rejects.toMatchObject({
+      code: 'ENGINE_UNAVAILABLE',
+      message: expect.stringContaining('the log started over'),
+    })
+    // The rejected emit made the engine read the epoch again: the next one is sent.
+    await expect.poll(() => engine.epoch, { timeout: 2000 }).not.toBe(before)
+    const id = await engine.publish('n', 'after')
+    expect(id.startsWith(`${engine.epoch}-`)).toBe(true)
+  })
+
+  it('a step of the wall clock does not move the publish deadline (it is kept on the monotonic clock)', async () => {
+    const engine = await open({ publishTimeoutMs: 1000 })
+    const now = Date.now
+    try {
+      Date.now = () => now() - 5000 // stepped back 5 s: a deadline from Date.now would be past already
+      await expect(engine.publish('n', 'back')).resolves.toMatch(/^\w+-\d+-\d+$/)
+      Date.now = () => now() + 5000
+      await expect(engine.publish('n', 'forward')).resolves.toMatch(/^\w+-\d+-\d+$/)
+    } finally {
+      Date.now = now
+    }
+  })
+
+  it('a read loop that fell behind the log past its retention says so (onLost) instead of skipping silently', async () => {
+    // Instance A reaches Redis through a proxy that can hold Redis's replies: a stalled network.
+    const held: Socket[] = []
+    const proxy = createServer((down) => {
+      const up = connectSocket(server.port, '127.0.0.1')
+      down.pipe(up)
+      up.pipe(down)
+      held.push(up)
+      down.on('error', () => {})
+      up.on('error', () => {})
+    })
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()))
+    const slow = await connect(`redis://127.0.0.1:${(proxy.address() as AddressInfo).port}`)
+    const key = freshKey()
+    const a = await createRedisEngine({ redis: slow, key, historySize: 100 })
+    const b = await open({ key, historySize: 100 })
+    let lost = 0
+    const seen: string[] = []
+    a.subscribe(
+      (event) => seen.push(event.id),
+      () => lost++,
+    )
+    const first = await b.publish('n', 'first')
+    await expect.poll(() => seen).toContain(first)
+    for (const socket of held) socket.pause() // A reads nothing more
+    // The log keeps about 10,000 entries: publish past that while A is stalled.
+    const ids: string[] = []
+    for (let batch = 0; batch < 15; batch++) {
+      ids.push(...(await Promise.all(Array.from({ length: 1000 }, (_, n) => b.publish('n', String(n))))))
+    }
+    for (const socket of held) socket.resume()
+    await expect.poll(() => seen.at(-1), { timeout: 10_000 }).toBe(ids.at(-1))
+    expect(seen.length - 1).toBeLessThan(ids.length) // some were trimmed unread…
+    expect(lost).toBe(1) // …and A said so, once
+    await a.close()
+    slow.destroy()
+    proxy.close()
   })
 
   it('maxAgeMs: events older than it are a gap, not replayed', async () => {

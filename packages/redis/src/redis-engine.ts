@@ -73,19 +73,29 @@ export async function createRedisEngine(options: RedisEngineOptions): Promise<Re
   // It only feeds live fan-out and a read loop catching up after an outage: keep it generous.
   const logSize = String(Math.max(10 * historySize, 10_000))
   const prefix = `{${settings.key}}:`
-  const keys = { epoch: `${prefix}epoch`, log: `${prefix}log`, trimmed: `${prefix}trimmed` }
+  const keys = {
+    epoch: `${prefix}epoch`,
+    log: `${prefix}log`,
+    trimmed: `${prefix}trimmed`,
+    counter: `${prefix}counter`,
+  }
   const streamOf = (topic: string | undefined) =>
     topic === undefined ? `${prefix}${BROADCAST_FIELDS}` : `${prefix}t:${topic}`
   if (!redis.isReady) throw unavailable('the Redis client is not connected')
 
-  let offset = 0 // Redis's clock minus this process's
+  // Redis's clock, read at `measuredAt` on this process's monotonic clock: a step of the wall clock
+  // (NTP, a VM resumed) moves neither, so a deadline in Redis's clock stays right.
+  let redisMs = 0
+  let measuredAt = 0
   let slack = 0 // how late past the deadline the local timer fires: the clocks' uncertainty
+  const redisNow = () => redisMs + (performance.now() - measuredAt)
   const readEpoch = async (): Promise<{ epoch: string; start: string; tip: string }> => {
-    const sent = Date.now()
+    const sent = performance.now()
     const reply = (await runScript(redis, EPOCH_SCRIPT, [keys.epoch, keys.log], [createEpoch()])) as string[]
-    const received = Date.now()
+    const received = performance.now()
     const [value, tip, seconds, micros] = reply.map(String) as [string, string, string, string]
-    offset = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - (sent + received) / 2
+    redisMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)
+    measuredAt = (sent + received) / 2
     slack = received - sent + 10
     const [epoch, start] = value.split(' ')
     if (!isEpoch(epoch) || start === undefined || !/^\d+-\d+$/.test(start)) {
@@ -106,6 +116,7 @@ export async function createRedisEngine(options: RedisEngineOptions): Promise<Re
   let current = stateOf(await readEpoch().catch(rethrowUnavailable))
   let closed = false
   const listeners = new Set<(event: StoredEvent) => void>()
+  const lostHooks = new Set<() => void>()
   let waiters: Waiter[] = []
   let health: { state: 'ready' | 'down'; since: number; lastError?: string; lagMs?: number } = {
     state: 'ready',
@@ -172,6 +183,19 @@ export async function createRedisEngine(options: RedisEngineOptions): Promise<Re
     state: () => current,
     refresh,
     closed: () => closed,
+    lost() {
+      setHealth(
+        isAvailable() ? 'ready' : 'down',
+        new Error('the read loop fell behind the log: events were trimmed unread'),
+      )
+      for (const hook of lostHooks) {
+        try {
+          hook()
+        } catch {
+          // A subscriber's failure is its own.
+        }
+      }
+    },
     up() {
       loopUp = true
       setHealth(isAvailable() ? 'ready' : 'down')
@@ -182,7 +206,7 @@ export async function createRedisEngine(options: RedisEngineOptions): Promise<Re
     },
     deliver(state, entries) {
       const newest = (entries[entries.length - 1] as Entry).id
-      health.lagMs = Math.max(0, Date.now() + offset - Number(newest.slice(0, newest.indexOf('-'))))
+      health.lagMs = Math.max(0, redisNow() - Number(newest.slice(0, newest.indexOf('-'))))
       for (const entry of entries) {
         const event = eventOf(state.epoch, entry)
         for (const listener of listeners) {
@@ -224,7 +248,7 @@ export async function createRedisEngine(options: RedisEngineOptions): Promise<Re
       const state = current
       // In Redis's clock: the script refuses the event past it, so a publish given up on here is
       // never stored later. The local timer fires after it, by the clocks' uncertainty.
-      const deadline = Math.ceil(Date.now() + offset + publishTimeoutMs)
+      const deadline = Math.ceil(redisNow() + publishTimeoutMs)
       const streams = topics === undefined ? [streamOf(undefined)] : topics.map(streamOf)
       const args = [
         state.epoch,
@@ -241,7 +265,7 @@ export async function createRedisEngine(options: RedisEngineOptions): Promise<Re
           () => reject(unavailable(`Redis did not take the event within ${publishTimeoutMs} ms`)),
           publishTimeoutMs + slack,
         )
-        runScript(redis, PUBLISH_SCRIPT, [keys.epoch, keys.log, keys.trimmed, ...streams], args).then(
+        runScript(redis, PUBLISH_SCRIPT, [keys.epoch, keys.log, keys.trimmed, keys.counter, ...streams], args).then(
           (reply) => {
             clearTimeout(timer)
             const position = String(reply)
@@ -253,20 +277,26 @@ export async function createRedisEngine(options: RedisEngineOptions): Promise<Re
           (error: unknown) => {
             clearTimeout(timer)
             const message = String((error as Error | undefined)?.message)
-            if (message.startsWith('HERALD_EPOCH')) {
+            // Redis puts its own prefix ('ERR ') before a script's error reply.
+            if (message.includes('HERALD_EPOCH')) {
               refresh().catch(() => {})
               reject(unavailable('the log started over (Redis lost its data); nothing was sent', error))
-            } else if (message.startsWith('HERALD_DEADLINE')) {
+            } else if (message.includes('HERALD_DEADLINE')) {
               reject(unavailable(`Redis did not take the event within ${publishTimeoutMs} ms`, error))
             } else reject(unavailable(`Redis refused the event: ${message}`, error))
           },
         )
       })
     },
-    subscribe(listener) {
+    subscribe(listener, onLost) {
       const own = (event: StoredEvent) => listener(event) // so one listener may subscribe twice
+      const lost = () => onLost?.()
       listeners.add(own)
-      return () => listeners.delete(own)
+      lostHooks.add(lost)
+      return () => {
+        listeners.delete(own)
+        lostHooks.delete(lost)
+      }
     },
     async replay(lastId, topics = []) {
       if (closed) throw unavailable('the engine is closed')
@@ -315,6 +345,7 @@ export async function createRedisEngine(options: RedisEngineOptions): Promise<Re
       if (closed) return
       closed = true
       listeners.clear()
+      lostHooks.clear()
       for (const waiter of waiters.splice(0)) waiter.reject(unavailable('the engine is closed'))
       setHealth('down')
       reader.destroy() // rejects the blocked XREAD at once

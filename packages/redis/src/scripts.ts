@@ -60,12 +60,13 @@ return {e, tip, t[1], t[2]}
 /**
  * Publishes one event; returns its stream id. Refuses (error reply) when the epoch is not
  * ARGV[1] (`HERALD_EPOCH`) or Redis's clock is past the deadline ARGV[2] (`HERALD_DEADLINE`), so
- * an emit that its caller gave up on is never stored. Then XADDs the log, and each history
- * (KEYS[4…]) with the same id, keeping ARGV[3] entries (exact) and recording in the hash
+ * an emit that its caller gave up on is never stored. Then XADDs the log, numbering its entries
+ * from the counter KEYS[4] (so a reader can tell that entries it never read were trimmed), and
+ * each history (KEYS[5…]) with the same id, keeping ARGV[3] entries (exact) and recording in the hash
  * KEYS[3] the newest id each history dropped. With an age limit, each history also expires that
  * long after its last event, and its newest id is kept, so a topic that goes quiet leaves no
  * stream behind, only two hash fields.
- * KEYS: epoch, log, trimmed, histories… ARGV: epoch, deadline ms, history size, log size,
+ * KEYS: epoch, log, trimmed, counter, histories… ARGV: epoch, deadline ms, history size, log size,
  * max age ms ('' for none), name, data, topics ('' for a broadcast).
  */
 export const PUBLISH_SCRIPT = `${COMPARE}
@@ -74,10 +75,11 @@ if not e or string.match(e, '^(%w+)') ~= ARGV[1] then return redis.error_reply('
 local now = now_ms()
 if now > tonumber(ARGV[2]) then return redis.error_reply('HERALD_DEADLINE') end
 local size = tonumber(ARGV[3])
-local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'n', ARGV[6], 'd', ARGV[7], 't', ARGV[8], 'e', ARGV[1])
+local q = redis.call('INCR', KEYS[4])
+local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'n', ARGV[6], 'd', ARGV[7], 't', ARGV[8], 'e', ARGV[1], 'q', q)
 local cutoff = ''
 if ARGV[5] ~= '' then cutoff = tostring(now - tonumber(ARGV[5])) .. '-0' end
-for i = 4, #KEYS do
+for i = 5, #KEYS do
   local k = KEYS[i]
   if size == 0 then
     redis.call('HSET', KEYS[3], k, id)

@@ -160,3 +160,35 @@ describe('an engine that cannot serve for a while (available: false)', () => {
     await admitted.waitFor('herald:hello')
   })
 })
+
+describe('an engine that lost events before delivering them (onLost)', () => {
+  it('ends every stream with a retry, so each resumes from its last id through replay; the channel carries on', async () => {
+    const memory = createMemoryEngine()
+    let lost: (() => void) | undefined
+    const engine = engineView(memory, {
+      subscribe: (listener, onLost) => {
+        lost = onLost
+        return memory.subscribe(listener)
+      },
+    })
+    const { channel, server } = await serve(engine)
+    const stream = await openRaw(server.url)
+    defer(() => stream.close())
+    await stream.waitFor('herald:hello')
+    const id = channel.emit('n', 1)
+    await stream.waitFor('data: 1\n')
+    expect(lost).toBeTypeOf('function')
+    lost?.()
+    await stream.ended
+    expect(stream.text()).toMatch(/data: 1\n\nretry: \d+\n\n$/)
+    expect(channel.size).toBe(0)
+    // The client comes back with its last id: what it missed is replayed, then it is live.
+    channel.emit('n', 2)
+    const resumed = await openRaw(server.url, { 'last-event-id': id })
+    defer(() => resumed.close())
+    await resumed.waitFor('data: 2\n')
+    channel.emit('n', 3)
+    await resumed.waitFor('data: 3\n')
+    expect(channel.size).toBe(1)
+  })
+})

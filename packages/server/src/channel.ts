@@ -96,7 +96,17 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
     }
     return engine.publish(name, data, topics)
   }
-  const unsubscribe = engine.subscribe(fanOut.publish)
+  // Ends every stream with a spread-out retry: its client comes back and resumes from its last id.
+  const endStreams = () => {
+    for (const connection of connections) connection.res.end(`retry: ${jitter(retryMs)}\n\n`)
+    fanOut.clear()
+  }
+  // Events the engine lost before delivering them (its reader fell behind a shared log): the
+  // streams resume through replay, which has them (or reports the gap).
+  const unsubscribe = engine.subscribe(fanOut.publish, () => {
+    fanOut.flush()
+    endStreams()
+  })
   const stopHeartbeat = startHeartbeat({
     everyMs: heartbeatMs,
     streams: connections,
@@ -194,8 +204,7 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
       stopHeartbeat()
       unsubscribe()
       // Spread the reconnections of every client over [retryMs, 2·retryMs).
-      for (const connection of connections) connection.res.end(`retry: ${jitter(retryMs)}\n\n`)
-      fanOut.clear()
+      endStreams()
       // A passed engine may serve other channels too: it is its creator's to close.
       if (settings.ownsEngine) await engine.close()
     },

@@ -11,7 +11,7 @@ export function engineView<TPublished extends EventId | Promise<EventId>>(
 ): ChannelEngine<TPublished> {
   return {
     publish: (name, data, topics) => engine.publish(name, data, topics),
-    subscribe: (listener) => engine.subscribe(listener),
+    subscribe: (listener, onLost) => engine.subscribe(listener, onLost),
     replay: (lastId, topics) => engine.replay(lastId, topics),
     close: () => engine.close(),
     get lastId() {

@@ -46,8 +46,13 @@ export interface ChannelEngine<TPublished extends EventId | Promise<EventId> = E
    * out of reach.
    */
   publish(name: string, data: string, topics?: readonly string[]): TPublished
-  /** Receives every event published from now on, in id order; returns the unsubscribe function. */
-  subscribe(listener: (event: StoredEvent) => void): () => void
+  /**
+   * Receives every event published from now on, in id order; returns the unsubscribe function.
+   * An engine whose reader can fall behind its log's retention (a shared log) calls `onLost` when
+   * events were trimmed before it delivered them: the channel then ends its streams, which resume
+   * from their last ids through `replay` (and learn of any gap there).
+   */
+  subscribe(listener: (event: StoredEvent) => void, onLost?: () => void): () => void
   /**
    * The stored events after `lastId` (the broadcasts, and those of `topics`), and whether any
    * between were lost. An id of another epoch or of none, or older than the history, is a gap,
