@@ -163,6 +163,19 @@ describe('fan-out with topics', () => {
     expect(fanOut.newest).toBe('a-1-6')
   })
 
+  it('in a mixed tick, streams that get the same events share one chunk: the untargeted ones and each like group', async () => {
+    const { fanOut, add } = topicSetup()
+    const plain = Array.from({ length: 50 }, (_, n) => add(`plain${n}`, [`user:${n}`]))
+    const twins = [add('twin1', ['room:a']), add('twin2', ['room:a'])]
+    for (const one of [event(1), sent(2, 'room:a'), event(3)]) fanOut.publish(one)
+    await Promise.resolve()
+    for (const stream of plain) expect(received(stream)).toEqual({ writes: 1, data: ['1', '3'] })
+    for (const stream of twins) expect(received(stream)).toEqual({ writes: 1, data: ['1', '2', '3'] })
+    // One block and chunk for the fifty, one for the two: built twice in all, not 52 times.
+    expect(new Set(plain.map((stream) => stream.writes[0]?.chunk)).size).toBe(1)
+    expect(new Set(twins.map((stream) => stream.writes[0]?.chunk)).size).toBe(1)
+  })
+
   it('an event to a topic nobody joined writes nothing, to no stream', async () => {
     const { fanOut, add } = topicSetup()
     const streams = [add('a', ['room:a']), add('none', []), add('behind', ['room:b'], true)]

@@ -83,16 +83,27 @@ export function createFanOut<TStream extends FanOutStream>(options: FanOutOption
     if (streams.size === 0) return
     if (events.every((event) => event.topics === undefined)) return write(streams, events)
     if (events.length === 1) return write(subscribersOf((events[0] as StoredEvent).topics as string[]), events)
-    // A tick mixing topics: each stream gets its own events, still in id order.
-    const each = new Map<TStream, StoredEvent[]>()
+    // A tick mixing topics. The streams no topic event reaches get the broadcasts alone, as one
+    // block; each stream a topic event reaches gets its own events, still in id order.
+    const targeted = new Map<TStream, StoredEvent[]>()
     for (const event of events) {
-      for (const stream of event.topics === undefined ? streams : subscribersOf(event.topics)) {
-        const mine = each.get(stream)
-        if (mine === undefined) each.set(stream, [event])
-        else mine.push(event)
-      }
+      if (event.topics !== undefined) for (const stream of subscribersOf(event.topics)) targeted.set(stream, [])
     }
-    for (const [stream, mine] of each) write([stream], mine)
+    for (const event of events) {
+      if (event.topics === undefined) for (const mine of targeted.values()) mine.push(event)
+      else for (const stream of subscribersOf(event.topics)) targeted.get(stream)?.push(event)
+    }
+    const broadcasts = events.filter((event) => event.topics === undefined)
+    if (broadcasts.length > 0) write(untargeted(streams, targeted), broadcasts)
+    // Targeted streams that get the same events share one block and one chunk too.
+    const groups = new Map<string, { events: StoredEvent[]; streams: TStream[] }>()
+    for (const [stream, mine] of targeted) {
+      const key = mine.map((event) => event.id).join(' ')
+      const group = groups.get(key)
+      if (group === undefined) groups.set(key, { events: mine, streams: [stream] })
+      else group.streams.push(stream)
+    }
+    for (const group of groups.values()) write(group.streams, group.events)
   }
   return {
     streams,
@@ -126,4 +137,9 @@ export function createFanOut<TStream extends FanOutStream>(options: FanOutOption
     },
     flush,
   }
+}
+
+/** The streams of `streams` that are not keys of `targeted`. */
+function* untargeted<TStream>(streams: Iterable<TStream>, targeted: ReadonlyMap<TStream, unknown>): Generator<TStream> {
+  for (const stream of streams) if (!targeted.has(stream)) yield stream
 }
