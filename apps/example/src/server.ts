@@ -71,7 +71,7 @@ export interface ExampleServer {
 const TICKET_TTL_MS = 30_000
 
 /**
- * Starts the example: the page at `/`, its script at `/app.js` (with `/app.js.map`), the stream at
+ * Starts the example: the page at `/`, its script at `/app.js` (with `/app.js.map` and `/app.js.LEGAL.txt`), the stream at
  * `/events`, the chat's endpoints (`chat-routes.ts`), the readiness probe at `/ready` and the
  * contract's AsyncAPI document at `/asyncapi.json`.
  */
@@ -114,6 +114,11 @@ export async function startServer({
   router.get('/app.js.map', async (ctx) => {
     ctx.type = 'application/json'
     ctx.body = await readFile(new URL('app.js.map', publicDir))
+  })
+  // The license notices of the bundled libraries (React's), which esbuild moves out of app.js and links.
+  router.get('/app.js.LEGAL.txt', async (ctx) => {
+    ctx.type = 'text/plain'
+    ctx.body = await readFile(new URL('app.js.LEGAL.txt', publicDir))
   })
   // The page links an inline icon; this answers browsers and tools that ask for /favicon.ico anyway.
   router.get('/favicon.ico', (ctx) => {
