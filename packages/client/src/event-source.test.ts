@@ -130,6 +130,22 @@ describe('HeraldEventSource: parsing over real chunks', () => {
     ])
   })
 
+  it("shows the block's topic lines on the message as `topics`, [] for a broadcast", async () => {
+    const url = srv.route('/topics', async ({ res }) => {
+      sseHead(res)
+      await send(
+        res,
+        'id: e-1-0\nevent: m\ntopic: room:42\ntopic: user:ada\ndata: 1\n\nid: e-1-1\nevent: m\ndata: 2\n\n',
+      )
+    })
+    const es = new HeraldEventSource(url)
+    const topics: (readonly string[])[] = []
+    es.addEventListener('m', (event) => topics.push(event.topics))
+    await waitFor(() => topics.length === 2)
+    es.close()
+    expect(topics).toEqual([['room:42', 'user:ada'], []])
+  })
+
   it('joins a CRLF split byte by byte', async () => {
     const url = srv.route('/crlf', async ({ res }) => {
       sseHead(res)

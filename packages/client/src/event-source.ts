@@ -72,10 +72,16 @@ export interface HeraldErrorEvent extends Event {
   readonly message?: string
 }
 
+/**
+ * A message `HeraldEventSource` dispatches: a `MessageEvent` with the topics Herald's server named
+ * in its block (`topic:` lines), `[]` for a broadcast. A native EventSource has no `topics`.
+ */
+export type HeraldMessageEvent = StringMessageEvent & { readonly topics: readonly string[] }
+
 /** The events a `HeraldEventSource` fires, by type. */
 export interface HeraldEventSourceEventMap {
   open: Event
-  message: StringMessageEvent
+  message: HeraldMessageEvent
   error: HeraldErrorEvent
 }
 
@@ -207,9 +213,9 @@ export class HeraldEventSource extends EventTarget {
     listener: Listener<HeraldEventSourceEventMap[TType]>,
     options?: AddOptions,
   ): void
-  override addEventListener(type: string, listener: Listener<StringMessageEvent>, options?: AddOptions): void
+  override addEventListener(type: string, listener: Listener<HeraldMessageEvent>, options?: AddOptions): void
   override addEventListener(type: string, listener: Callback, options?: AddOptions): void
-  override addEventListener(type: string, listener: Listener<StringMessageEvent> | Callback, options?: AddOptions) {
+  override addEventListener(type: string, listener: Listener<HeraldMessageEvent> | Callback, options?: AddOptions) {
     super.addEventListener(type, listener as Callback, options)
   }
 
@@ -219,11 +225,11 @@ export class HeraldEventSource extends EventTarget {
     listener: Listener<HeraldEventSourceEventMap[TType]>,
     options?: RemoveOptions,
   ): void
-  override removeEventListener(type: string, listener: Listener<StringMessageEvent>, options?: RemoveOptions): void
+  override removeEventListener(type: string, listener: Listener<HeraldMessageEvent>, options?: RemoveOptions): void
   override removeEventListener(type: string, listener: Callback, options?: RemoveOptions): void
   override removeEventListener(
     type: string,
-    listener: Listener<StringMessageEvent> | Callback,
+    listener: Listener<HeraldMessageEvent> | Callback,
     options?: RemoveOptions,
   ) {
     super.removeEventListener(type, listener as Callback, options)
@@ -316,8 +322,11 @@ export class HeraldEventSource extends EventTarget {
 
   #dispatchMessage(event: SseEvent): void {
     if (this.#readyState !== OPEN) return
-    const { type, data, lastEventId } = event
-    this.dispatchEvent(new MessageEvent(type, { data, lastEventId, origin: this.#origin }))
+    const { type, data, lastEventId, topics } = event
+    const message = new MessageEvent(type, { data, lastEventId, origin: this.#origin })
+    // Herald's `topic:` lines: which topics the event was sent to ([] for a broadcast).
+    Object.defineProperty(message, 'topics', { value: Object.freeze(topics ?? []), enumerable: true })
+    this.dispatchEvent(message)
   }
 
   // "Reestablish the connection": error event with readyState CONNECTING, then a retry after the

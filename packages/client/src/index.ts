@@ -7,10 +7,13 @@ export type {
   HeraldErrorEvent,
   HeraldEventSourceEventMap,
   HeraldEventSourceInit,
+  HeraldMessageEvent,
 } from './event-source.ts'
 export { HeraldEventSource } from './event-source.ts'
 export type { SelfCheck, SelfCheckContext, SelfCheckRun } from './self-check.ts'
 export { selfCheck } from './self-check.ts'
+export type { SharedClientOptions, SharedHeraldClient } from './shared-client.ts'
+export { createSharedClient } from './shared-client.ts'
 export type { ClientOptions, ConnectionState, EventMeta, HeraldClient, Listener, StreamOptions } from './types.ts'
 export type {
   AddListenerOptions,

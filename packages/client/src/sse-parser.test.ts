@@ -240,3 +240,36 @@ describe('chunking', () => {
     expect(parse(...input)).toEqual(whole)
   })
 })
+
+describe("Herald's topic lines", () => {
+  const topicsOf = (...pieces: string[]) => {
+    const seen: (readonly string[] | undefined)[] = []
+    const { parser } = setup({ onEvent: (event) => seen.push(event.topics) })
+    for (const piece of pieces) parser.feed(piece)
+    return seen
+  }
+
+  it('collects the topic lines of a block, in order, and none for a block without', () => {
+    expect(
+      topicsOf(
+        'id: e-1-0\nevent: m\ntopic: room:42\ntopic: user:ada\ndata: 1\n\n',
+        'data: 2\n\ntopic: room:1\ndata: 3\n\n',
+      ),
+    ).toEqual([['room:42', 'user:ada'], undefined, ['room:1']])
+  })
+
+  it('forgets the topics of a block without data, and of a dropped block', () => {
+    expect(topicsOf('topic: a\n\ndata: 1\n\n')).toEqual([undefined])
+    const log: Entry[] = []
+    const { parser } = setup({
+      maxEventLength: 10,
+      onEvent: (event) => log.push(['event', event.type, event.data, String(event.topics)]),
+      onError: (message) => log.push(['error', message]),
+    })
+    parser.feed('topic: 12345\ntopic: 67890\ndata: x\n\ntopic: ok\ndata: y\n\n')
+    expect(log).toEqual([
+      ['error', 'event topics longer than 10 characters dropped'],
+      ['event', 'message', 'y', 'ok'],
+    ])
+  })
+})

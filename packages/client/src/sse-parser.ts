@@ -20,6 +20,11 @@ export interface SseEvent {
   readonly data: string
   /** The last event ID when the event was dispatched; it carries over to later events. */
   readonly lastEventId: string
+  /**
+   * The block's `topic:` values, in order: Herald writes one per topic an event was sent to.
+   * Absent when the block had none (a broadcast). Not a WHATWG field: a native EventSource ignores it.
+   */
+  readonly topics?: readonly string[]
 }
 
 /** Callbacks and memory limits for `createSseParser`; lengths count UTF-16 code units. */
@@ -65,6 +70,8 @@ export function createSseParser(options: SseParserOptions): SseParser {
   let data = ''
   let dataLines = 0 // the spec's "data buffer is not empty" is `dataLines > 0`: `data:` alone counts
   let eventType = ''
+  let topics: string[] | undefined
+  let topicChars = 0 // the length of the block's topics so far, each counted with a separator
   let idBuffer = '' // the spec's last event ID buffer, committed to `lastEventId` at the blank line
   let lastEventId = ''
   let generation = 0 // bumped by reset() so a feed() in progress stops
@@ -73,6 +80,8 @@ export function createSseParser(options: SseParserOptions): SseParser {
     data = ''
     dataLines = 0
     eventType = ''
+    topics = undefined
+    topicChars = 0
   }
 
   // A dropped block leaves no trace, not even its `id`, as if it had never been sent.
@@ -91,9 +100,12 @@ export function createSseParser(options: SseParserOptions): SseParser {
     lastEventId = idBuffer
     if (dataLines === 0) {
       eventType = ''
+      topics = undefined
+      topicChars = 0
       return
     }
-    const event: SseEvent = { type: eventType === '' ? 'message' : eventType, data, lastEventId }
+    const type = eventType === '' ? 'message' : eventType
+    const event: SseEvent = topics === undefined ? { type, data, lastEventId } : { type, data, lastEventId, topics }
     clearBlock()
     onEvent(event)
   }
@@ -120,6 +132,15 @@ export function createSseParser(options: SseParserOptions): SseParser {
       dataLines++
     } else if (field === 'event') {
       eventType = value
+    } else if (field === 'topic') {
+      // Bounded like data: a block of endless topic lines is dropped whole.
+      topicChars += value.length + 1
+      if (topicChars > maxEvent) {
+        dropCurrentBlock(`event topics longer than ${maxEvent} characters dropped`)
+        return
+      }
+      if (topics === undefined) topics = [value]
+      else topics.push(value)
     } else if (field === 'id') {
       if (!value.includes('\0')) idBuffer = value
     } else if (field === 'retry') {

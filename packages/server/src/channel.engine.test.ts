@@ -175,7 +175,7 @@ describe('an engine that lost events before delivering them (onLost)', () => {
     const stream = await openRaw(server.url)
     defer(() => stream.close())
     await stream.waitFor('herald:hello')
-    const id = channel.emit('n', 1)
+    const id = await channel.emit('n', 1)
     await stream.waitFor('data: 1\n')
     expect(lost).toBeTypeOf('function')
     lost?.()

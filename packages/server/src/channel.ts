@@ -20,11 +20,12 @@ import { resolveChannelOptions } from './channel-options.ts'
 import { type Connection, gone, openConnection, toChunk } from './connection.ts'
 import { compareEventIds, type EventId, epochOf, parseEventId } from './event-id.ts'
 import { createFanOut } from './fan-out.ts'
-import { formatPrelude, HEARTBEAT, jitter } from './format.ts'
+import { formatPrelude, HEARTBEAT, jitter, toFrame } from './format.ts'
 import { createFrameCache } from './frame-cache.ts'
 import { startHeartbeat } from './heartbeat.ts'
 import { createReplayBudget } from './replay-budget.ts'
 import { createRequestGate } from './request-gate.ts'
+import { asksTopicLines } from './topic-access.ts'
 import { turnAwayClosed } from './turn-away.ts'
 import type { Channel, ChannelOptions, StreamAccess, StreamRequest, StreamResponse, StreamTopics } from './types.ts'
 
@@ -160,13 +161,14 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
           id: lastEventId === undefined ? startId : undefined,
           schema,
         })
-        connection = openConnection(req, res, prelude, topics)
+        const topicLines = asksTopicLines(req.url)
+        connection = openConnection(req, res, prelude, topics, topicLines)
         fanOut.add(connection)
         if (lastEventId === undefined) return
         const settle = replays.reserve(key, reservationFor(lastEventId, startId))
         resume(connection, lastEventId, startId, {
           replay: topics.size === 0 ? (from) => engine.replay(from) : (from) => engine.replay(from, [...topics]),
-          frameOf: frames.frameOf,
+          frameOf: topicLines ? (event) => toFrame(frames.textFor(event, topics)) : frames.frameOf,
           maxQueuedEvents: settings.maxQueuedEvents,
           maxBufferedBytes: settings.maxBufferedBytes,
           onReplay: (replay) => settle(replay.events.length),

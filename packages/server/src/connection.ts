@@ -17,6 +17,8 @@ export interface Connection {
   readonly socket: Socket | undefined
   /** The topics the stream joined: it receives their events besides the broadcasts. */
   readonly topics: ReadonlySet<string>
+  /** The client asked for `topic:` lines (`?topicLines=1`): its blocks name its topics. */
+  readonly topicLines: boolean
 }
 
 /** The headers of a stream: `Connection: keep-alive` is HTTP/1.1's alone. */
@@ -43,6 +45,7 @@ export function openConnection(
   res: ServerResponse,
   prelude: Buffer,
   topics: ReadonlySet<string> = new Set(),
+  topicLines = false,
 ): Connection {
   // Events are small and latency-bound: don't let Nagle hold them back. (HTTP/2 streams share
   // their session's socket, which is not theirs to set.)
@@ -52,7 +55,14 @@ export function openConnection(
   // Once the head is out, a chunked HTTP/1.1 body is plain bytes on the socket: the live path
   // writes chunks framed once per flush straight to it, skipping the per-write work of `res`.
   const chunked = (res as { chunkedEncoding?: boolean }).chunkedEncoding === true && req.httpVersionMajor === 1
-  return { res, catchUp: undefined, idle: false, socket: chunked ? (res.socket ?? undefined) : undefined, topics }
+  return {
+    res,
+    catchUp: undefined,
+    idle: false,
+    socket: chunked ? (res.socket ?? undefined) : undefined,
+    topics,
+    topicLines,
+  }
 }
 
 const CRLF = Buffer.from('\r\n')

@@ -14,6 +14,8 @@ export interface FanOutStream {
   readonly catchUp: CatchUp | undefined
   /** The topics whose events the stream receives besides the broadcasts. */
   readonly topics?: ReadonlySet<string> | undefined
+  /** The stream asked for `topic:` lines: it gets blocks of its own, naming its topics. */
+  readonly topicLines?: boolean | undefined
 }
 
 /** Options of `createFanOut`. */
@@ -62,6 +64,11 @@ export function createFanOut<TStream extends FanOutStream>(options: FanOutOption
       const { catchUp } = stream
       if (catchUp !== undefined) {
         catchUp.push(events)
+        continue
+      }
+      if (stream.topicLines === true) {
+        const own = Buffer.from(events.map((event) => frames.textFor(event, stream.topics ?? new Set())).join(''))
+        send(stream, own, toChunk(own))
         continue
       }
       chunk ??= toChunk(frame)

@@ -8,6 +8,16 @@ describe('SSE framing', () => {
     expect(formatEvent('1-0', 'age', '24').toString()).toBe('id: 1-0\nevent: age\ndata: 24\n\n')
   })
 
+  it('writes one topic line per topic of the event, before its data; none for a broadcast', () => {
+    expect(formatEvent('1-0', 'message', '{"a":1}', ['room:42', 'user:ada'])).toBe(
+      'id: 1-0\nevent: message\ntopic: room:42\ntopic: user:ada\ndata: {"a":1}\n\n',
+    )
+    expect(formatEvent('1-1', 'note', 'a\nb', ['room:1'])).toBe(
+      'id: 1-1\nevent: note\ntopic: room:1\ndata: a\ndata: b\n\n',
+    )
+    expect(formatEvent('1-2', 'age', '24', [])).toBe('id: 1-2\nevent: age\ndata: 24\n\n')
+  })
+
   it('splits multi-line text into one data line per line', () => {
     expect(formatEvent('1-1', 'note', 'a\n\nb').toString()).toBe('id: 1-1\nevent: note\ndata: a\ndata: \ndata: b\n\n')
   })

@@ -3,11 +3,18 @@
 // (their names and payloads) are declared once in @herald/schema's protocol module.
 import { type ContractFingerprint, type ControlName, type ControlPayloads, encodeControl } from '@herald/schema'
 
-/** One event block: `id:`, `event:`, then one `data:` line per line of `data`. */
-export function formatEvent(id: string, name: string, data: string): string {
+/**
+ * One event block: `id:`, `event:`, one `topic:` line per topic the event was sent to (none for
+ * a broadcast), then one `data:` line per line of `data`. SSE clients ignore the unknown `topic`
+ * field; Herald's own EventSource reads it, so a tab sharing its stream can route the event.
+ */
+export function formatEvent(id: string, name: string, data: string, topics?: readonly string[]): string {
   // JSON data never holds a raw line break, so the common case is a single data line.
   const body = data.includes('\n') ? data.split('\n').join('\ndata: ') : data
-  return `id: ${id}\nevent: ${name}\ndata: ${body}\n\n`
+  // Topics hold no control characters (the contract checks them), so each stays on its line.
+  let lines = ''
+  if (topics !== undefined) for (const topic of topics) lines += `topic: ${topic}\n`
+  return `id: ${id}\nevent: ${name}\n${lines}data: ${body}\n\n`
 }
 
 /**

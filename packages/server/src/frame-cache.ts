@@ -7,6 +7,12 @@ export interface FrameCache {
   textOf(event: StoredEvent): string
   /** The event's block as bytes of its own, made on first use and kept while the event is. */
   frameOf(event: StoredEvent): Buffer
+  /**
+   * The event's block for a stream that asked for topic lines: with a `topic:` line for each of
+   * the event's topics that the stream joined (never the others: who else an event went to is not
+   * the stream's business). Made for that stream alone, not cached.
+   */
+  textFor(event: StoredEvent, joined: ReadonlySet<string>): string
 }
 
 /**
@@ -18,6 +24,13 @@ export function createFrameCache(): FrameCache {
   const textOf = (event: StoredEvent): string => formatEvent(event.id, event.name, event.data)
   return {
     textOf,
+    textFor: (event, joined) =>
+      formatEvent(
+        event.id,
+        event.name,
+        event.data,
+        event.topics?.filter((topic) => joined.has(topic)),
+      ),
     frameOf(event) {
       let frame = frames.get(event)
       if (frame === undefined) {

@@ -37,6 +37,13 @@ export function requestedTopics(url: string | undefined): string[] {
   return new URLSearchParams((url as string).slice(query + 1)).getAll('topic')
 }
 
+/** Whether a request target asks for `topic:` lines in its events' blocks (`?topicLines=1`). */
+export function asksTopicLines(url: string | undefined): boolean {
+  const query = url?.indexOf('?') ?? -1
+  if (query === -1 || !url?.includes('topicLines=')) return false
+  return new URLSearchParams((url as string).slice(query + 1)).get('topicLines') === '1'
+}
+
 /**
  * Decides a stream's topics. Throws `INVALID_TOPIC` when `access.topics` returns a topic the
  * contract does not declare (a bug in the server, not the client's doing).

@@ -1,0 +1,308 @@
+import { type AnyEvents, decodeControl, encodeControl, HeraldError } from '@herald/schema'
+import { createClient } from './client.ts'
+import { type EventSourceLike, HeraldEventSource } from './event-source.ts'
+import { isAfter, oldestId } from './shared-ids.ts'
+import type { ClientOptions, HeraldClient } from './types.ts'
+
+/**
+ * Options of `createSharedClient`: those of `createClient` but `EventSource` (the tab holding the
+ * connection always uses `HeraldEventSource`, the only one that sees each event's topics) and
+ * `selfCheck`, plus the name tabs share their stream under.
+ */
+export interface SharedClientOptions<TEvents extends AnyEvents = AnyEvents>
+  extends Omit<ClientOptions<TEvents>, 'EventSource' | 'selfCheck'> {
+  /**
+   * The name of the Web Lock and the `BroadcastChannel` tabs share their stream under: clients
+   * of one origin with the same name share one connection. @default `herald:` and the stream URL
+   */
+  name?: string | undefined
+}
+
+/** A client whose tabs share one stream; in each tab it behaves as `createClient`'s does. */
+export interface SharedHeraldClient<TEvents extends AnyEvents> extends HeraldClient<TEvents> {
+  /** Whether this tab holds the shared connection now. */
+  readonly leader: boolean
+}
+
+/** What tabs tell each other over the `BroadcastChannel`; `to` addresses one tab only. */
+type Note =
+  | {
+      k: 'event'
+      type: string
+      data: string
+      id: string
+      topics: readonly string[]
+      /** On a hello: the topics the server joined by itself, which every tab receives. */
+      own?: readonly string[]
+      to?: string
+    }
+  | { k: 'open'; to?: string }
+  | { k: 'error'; closed: boolean; message?: string | undefined; status?: number | undefined }
+  | { k: 'roll' }
+  | { k: 'tab'; tab: string; topics: readonly string[]; position: string }
+  | { k: 'bye'; tab: string }
+
+/** How long a tab that takes the connection over waits for the others to say where they are. */
+const ROLL_CALL_MS = 100
+const CONNECTING = 0
+const OPEN = 1
+const CLOSED = 2
+
+/**
+ * Like `createClient`, but the tabs of one origin share one stream: one tab holds the connection
+ * (a Web Lock), the others receive its events over a `BroadcastChannel`. The connection asks for
+ * the union of the tabs' topics; each tab receives the broadcasts and its own topics' events,
+ * decoded and validated by its own contract, with its own listeners, hooks and state. When the
+ * tab holding it closes, another takes it over and resumes from the oldest position of all tabs;
+ * each tab drops what it had already, so none loses or repeats an event. The ticket function of
+ * the tab holding the connection is the one called. Throws `INVALID_OPTIONS` where there is no
+ * Web Locks or `BroadcastChannel` (a server render).
+ */
+export function createSharedClient<TEvents extends AnyEvents>(
+  events: TEvents,
+  url: string | URL,
+  options: NoInfer<SharedClientOptions<TEvents>> = {},
+): SharedHeraldClient<TEvents> {
+  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks
+  if (locks === undefined || typeof BroadcastChannel !== 'function') {
+    throw new HeraldError('INVALID_OPTIONS', 'createSharedClient() needs Web Locks and BroadcastChannel (a browser)')
+  }
+  const { name, ...clientOptions } = options
+  const { withCredentials, headers, fetch, ticket, lastEventId } = clientOptions
+  const key = name ?? `herald:${String(url)}`
+  // Names this tab's client in the notes; unique enough among one origin's tabs.
+  const tab = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`
+  const channel = new BroadcastChannel(key)
+
+  // This tab's side: where it stands in the stream, and the EventSource its own client reads.
+  let position = lastEventId ?? ''
+  let view: TabSource | undefined
+  /** The topics of every tab, this one included (kept by all, so any can take the lead). */
+  const tabs = new Map<string, readonly string[]>()
+
+  // The leader's side.
+  let leading = false
+  let ended = false
+  let connection: HeraldClient<TEvents> | undefined
+  let asked = new Set<string>()
+  let live = false
+  let hello: Extract<Note, { k: 'event' }> | undefined
+  let rollCall: Map<string, string> | undefined
+  const abort = new AbortController()
+  let release = () => {}
+
+  const send = (note: Note) => {
+    channel.postMessage(note)
+    receive(note)
+  }
+  const announce = () => send({ k: 'tab', tab, topics: view?.asked ?? [], position })
+  const union = () => new Set([...tabs.values()].flat())
+
+  /** The EventSource of this tab's own client: fed by the leader's notes, never a connection. */
+  class TabSource extends EventTarget implements EventSourceLike {
+    readyState: 0 | 1 | 2 = CONNECTING
+    readonly withCredentials = withCredentials ?? false
+    readonly url: string
+    /** The topics this tab asks for, read from the URL its client built. */
+    readonly asked: readonly string[]
+    /** The topics whose events this tab receives, from the last hello (until then, the previous view's). */
+    filter: ReadonlySet<string>
+    constructor(href: string) {
+      super()
+      this.url = href
+      this.asked = new URL(href, globalThis.location?.href).searchParams.getAll('topic')
+      this.filter = new Set([...(view?.filter ?? [])].filter((topic) => this.asked.includes(topic)))
+      view = this
+      announce()
+    }
+    close() {
+      this.readyState = CLOSED
+      if (view === this) view = undefined
+    }
+  }
+
+  function receive(note: Note) {
+    if ('to' in note && note.to !== undefined && note.to !== tab) return
+    switch (note.k) {
+      case 'event':
+        return arrived(note)
+      case 'open':
+        if (view !== undefined && view.readyState !== CLOSED) {
+          view.readyState = OPEN
+          view.dispatchEvent(new Event('open'))
+        }
+        return
+      case 'error': {
+        if (view === undefined || view.readyState === CLOSED) return
+        view.readyState = note.closed ? CLOSED : CONNECTING
+        const fields = { message: { value: note.message }, status: { value: note.status } }
+        view.dispatchEvent(Object.defineProperties(new Event('error'), fields))
+        return
+      }
+      case 'roll':
+        return send({ k: 'tab', tab, topics: view?.asked ?? [], position })
+      case 'tab':
+        tabs.set(note.tab, note.topics)
+        rollCall?.set(note.tab, note.position)
+        if (leading) lead(note.tab)
+        return
+      case 'bye':
+        tabs.delete(note.tab)
+        if (leading) lead()
+        return
+    }
+  }
+
+  // An event from the leader: moves this tab's position, and reaches its client when it is one
+  // of its topics', or a broadcast, and new to it.
+  function arrived(note: Extract<Note, { k: 'event' }>) {
+    const { type, id, topics } = note
+    const control = type.startsWith('herald:')
+    const fresh = id === '' || isAfter(id, position)
+    if (!fresh && !control) return
+    if (fresh && id !== '') position = id
+    const target = view
+    if (target === undefined || target.readyState === CLOSED) return
+    let data = note.data
+    if (type === 'herald:hello') {
+      const payload = decodeControl('herald:hello', data)
+      const own = note.own ?? []
+      const joined = (payload?.topics ?? []).filter((topic) => target.asked.includes(topic) || own.includes(topic))
+      target.filter = new Set(joined)
+      // The leader watches the connection; a tab watches nothing of its own.
+      const { topics: _all, ...rest } = payload ?? { retryMs: 0, heartbeatMs: 0 }
+      data = encodeControl('herald:hello', {
+        ...rest,
+        heartbeatMs: 0,
+        ...(joined.length > 0 ? { topics: joined } : {}),
+      })
+    } else if (type === 'herald:refused') {
+      const topic = decodeControl('herald:refused', data)?.topic
+      if (topic === undefined || !target.asked.includes(topic)) return
+    } else if (type === 'herald:gap') {
+      const topic = decodeControl('herald:gap', data)?.topic
+      if (topic !== undefined && !target.filter.has(topic) && !target.asked.includes(topic)) return
+    } else if (!control && topics.length > 0 && !topics.some((topic) => target.filter.has(topic))) return
+    target.dispatchEvent(new MessageEvent(type, { data, lastEventId: position }))
+  }
+
+  // The leader's own connection: Herald's EventSource, each message it dispatches sent to every tab.
+  class Tap extends HeraldEventSource {
+    override dispatchEvent(event: Event): boolean {
+      const result = super.dispatchEvent(event)
+      if (!leading || ended) return result
+      if (event instanceof MessageEvent) {
+        const { type, data, lastEventId: id } = event as MessageEvent<string>
+        const topics = (event as { topics?: readonly string[] }).topics ?? []
+        const note: Note = { k: 'event', type, data, id, topics }
+        if (type === 'herald:hello') {
+          const wanted = union()
+          note.own = (decodeControl('herald:hello', data)?.topics ?? []).filter((topic) => !wanted.has(topic))
+          hello = note
+        }
+        send(note)
+      } else if (event.type === 'open') {
+        live = true
+        send({ k: 'open' })
+      } else if (event.type === 'error') {
+        live = false
+        const { message, status } = event as Event & { message?: string; status?: number }
+        send({ k: 'error', closed: this.readyState === CLOSED, message, status })
+      }
+      return result
+    }
+  }
+
+  // Keeps the connection's topics the union of the tabs'; welcomes a tab that needs a hello.
+  function lead(newcomer?: string) {
+    if (connection === undefined || ended) return
+    const wanted = union()
+    let changed = false
+    for (const topic of wanted) {
+      if (asked.has(topic)) continue
+      asked.add(topic)
+      changed = true
+      try {
+        connection.subscribe(topic as never)
+      } catch {
+        // A topic of another tab's contract this one does not declare: that tab gets nothing of it.
+      }
+    }
+    for (const topic of asked) {
+      if (wanted.has(topic)) continue
+      asked.delete(topic)
+      changed = true
+      connection.unsubscribe(topic as never)
+    }
+    // A new stream will open with a hello for every tab; otherwise the newcomer gets the current one.
+    if (!changed && newcomer !== undefined && live && hello !== undefined) {
+      send({ k: 'open', to: newcomer })
+      // Without an id: the newcomer keeps its position, so a takeover later resumes from it.
+      send({ ...hello, id: '', to: newcomer })
+    }
+  }
+
+  // Holds the lock while this tab leads: asks every tab where it stands, resumes from the oldest.
+  async function takeOver(): Promise<void> {
+    if (ended) return
+    leading = true
+    rollCall = new Map()
+    send({ k: 'roll' })
+    await new Promise((resolve) => setTimeout(resolve, ROLL_CALL_MS))
+    const start = oldestId(rollCall.values())
+    rollCall = undefined
+    if (ended) return
+    asked = union()
+    // The stream asks for `topic:` lines, naming the topics (of those it joined) each event was
+    // sent to: what the leader routes by.
+    const lined = new URL(String(url), (globalThis as { location?: { href: string } }).location?.href)
+    lined.searchParams.set('topicLines', '1')
+    connection = createClient(events, lined.href, {
+      EventSource: Tap,
+      withCredentials,
+      headers,
+      fetch,
+      ticket,
+      topics: [...asked] as never,
+      lastEventId: start === '' ? undefined : start,
+    } as ClientOptions<TEvents>)
+    await new Promise<void>((resolve) => {
+      release = resolve
+    })
+  }
+
+  const client = createClient(events, url, {
+    ...clientOptions,
+    ticket: undefined,
+    headers: undefined,
+    fetch: undefined,
+    EventSource: TabSource,
+  } as ClientOptions<TEvents>)
+
+  channel.onmessage = (message: MessageEvent<Note>) => receive(message.data)
+  locks.request(key, { signal: abort.signal }, takeOver).catch(() => {})
+  const leave = () => {
+    if (ended) return
+    ended = true
+    leading = false
+    abort.abort()
+    connection?.close()
+    release()
+    channel.postMessage({ k: 'bye', tab } satisfies Note)
+    channel.close()
+  }
+  globalThis.addEventListener?.('pagehide', leave)
+  client.onState((state) => {
+    if (state === 'closed') leave()
+  })
+  const closeClient = client.close
+  return Object.defineProperties(client, {
+    leader: { get: () => leading, enumerable: true },
+    close: {
+      value: () => {
+        leave()
+        closeClient()
+      },
+    },
+  }) as SharedHeraldClient<TEvents>
+}

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest'
+import { compareIds, isAfter, oldestId } from './shared-ids.ts'
+
+describe('ordering event ids for the shared client', () => {
+  it('orders ids of one epoch by milliseconds, then sequence, as numbers', () => {
+    expect(compareIds('k3Xq-99-5', 'k3Xq-100-0')).toBeLessThan(0)
+    expect(compareIds('k3Xq-100-10', 'k3Xq-100-9')).toBeGreaterThan(0)
+    expect(compareIds('k3Xq-100-9', 'k3Xq-100-9')).toBe(0)
+    expect(compareIds('100-9', '100-10')).toBeLessThan(0) // ids written before epochs
+  })
+
+  it('cannot order ids of two epochs, or not shaped like Herald’s', () => {
+    expect(compareIds('a-1-0', 'b-2-0')).toBeUndefined()
+    expect(compareIds('7', 'a-1-0')).toBeUndefined()
+    expect(compareIds('', 'a-1-0')).toBeUndefined()
+    expect(isAfter('b-1-0', 'a-9-0')).toBe(true) // kept: a new epoch's events are new
+    expect(isAfter('a-1-0', '')).toBe(true)
+    expect(isAfter('a-1-0', 'a-1-0')).toBe(false)
+  })
+
+  it('resumes from the oldest position, leaving out tabs that saw nothing', () => {
+    expect(oldestId(['a-5-0', '', 'a-3-2', 'a-3-10'])).toBe('a-3-2')
+    expect(oldestId(['', ''])).toBe('')
+  })
+})
