@@ -65,12 +65,13 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
   const replayEstimate = Math.min(engine.historySize ?? 1000, settings.replayBudget)
   // What a resume reserves: nothing when its id is of this epoch and not behind where the stream
   // joins (there is nothing to replay yet; whatever arrives meanwhile is still charged when the
-  // replay settles), a history's worth for any other id, so concurrent resumes from behind cannot
-  // all pass the check while their replays are pending.
-  const reservationFor = (lastEventId: string, startId: EventId): number => {
+  // replay settles), a history's worth for any other id (one per topic joined and one of
+  // broadcasts: a topic stream's replay merges them), so concurrent resumes from behind cannot all
+  // pass the check while their replays are pending.
+  const reservationFor = (lastEventId: string, startId: EventId, topics: number): number => {
     const from = parseEventId(lastEventId)
     const current = from !== undefined && epochOf(from) === engine.epoch && compareEventIds(from, startId) >= 0
-    return current ? 0 : replayEstimate
+    return current ? 0 : Math.min(replayEstimate * (topics + 1), settings.replayBudget)
   }
   const frames = createFrameCache()
   const limit = createBufferLimit(settings.maxBufferedBytes)
@@ -165,7 +166,7 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
         connection = openConnection(req, res, prelude, topics, topicLines)
         fanOut.add(connection)
         if (lastEventId === undefined) return
-        const settle = replays.reserve(key, reservationFor(lastEventId, startId))
+        const settle = replays.reserve(key, reservationFor(lastEventId, startId, topics.size))
         resume(connection, lastEventId, startId, {
           replay: topics.size === 0 ? (from) => engine.replay(from) : (from) => engine.replay(from, [...topics]),
           frameOf: topicLines ? (event) => toFrame(frames.textFor(event, topics)) : frames.frameOf,

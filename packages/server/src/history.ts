@@ -7,8 +7,6 @@ export interface History {
   push(event: StoredEvent): StoredEvent | undefined
   /** Evicts the oldest event and returns it (`undefined` when empty). */
   shift(): StoredEvent | undefined
-  /** The events after `lastId`, which must be an id this history holds or evicted last; else a gap. */
-  since(lastId: EventId): Replay
   /**
    * The events after the position `lastId` (any id of the log, held here or not); a gap and no
    * events when an event after it was evicted.
@@ -66,20 +64,6 @@ export function createHistory(capacity: number, origin?: EventId): History {
       return oldest
     },
     shift,
-    since(lastId) {
-      // lastId === the newest evicted id means the client has seen everything before the ring.
-      if (lastId === evicted) return { events: slice(0), gap: false }
-      let low = 0
-      let high = count - 1
-      while (low <= high) {
-        const mid = (low + high) >> 1
-        const order = compareEventIds(at(mid).id, lastId)
-        if (order === 0) return { events: slice(mid + 1), gap: false }
-        if (order < 0) low = mid + 1
-        else high = mid - 1
-      }
-      return { events: [], gap: true }
-    },
     after(lastId) {
       // Never a partial replay: past a gap the client refetches, so nothing is sent.
       if (evicted !== undefined && compareEventIds(evicted, lastId) > 0) return { events: [], gap: true }
