@@ -12,7 +12,8 @@ import { requestedTopics } from './topic-access.ts'
 // stream joined. Other streams get the shared blocks, without them.
 const defer = useCleanup()
 
-it('writes one topic line per topic of an event the stream joined, before its data; a broadcast has none', async () => {
+/** A channel served on node:http, each stream joining the topics it asks for; both closed after the test. */
+async function serve() {
   const channel = createChannel(topicEvents, { heartbeatMs: 0, retryMs: 50 })
   defer(() => channel.close())
   const server = http.createServer((req, res) => channel.handle(req, res, { topics: requestedTopics(req.url) }))
@@ -24,7 +25,12 @@ it('writes one topic line per topic of an event the stream joined, before its da
         server.close(() => resolve())
       }),
   )
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/?topic=room:1&topic=user:ada`
+  return { channel, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }
+}
+
+it('writes one topic line per topic of an event the stream joined, before its data; a broadcast has none', async () => {
+  const { channel, origin } = await serve()
+  const base = `${origin}/?topic=room:1&topic=user:ada`
   const url = `${base}&topicLines=1`
   const live = await openProbe(url)
   const plain = await openProbe(base)
@@ -58,20 +64,9 @@ it('writes one topic line per topic of an event the stream joined, before its da
 })
 
 it('a stream that does not ask gets no topic lines at all, and one that does never sees topics it did not join', async () => {
-  const channel = createChannel(topicEvents, { heartbeatMs: 0, retryMs: 50 })
-  defer(() => channel.close())
-  const server = http.createServer((req, res) => channel.handle(req, res, { topics: requestedTopics(req.url) }))
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  defer(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  )
-  const port = (server.address() as AddressInfo).port
-  const plain = await openProbe(`http://127.0.0.1:${port}/?topic=user:bob`)
-  const lined = await openProbe(`http://127.0.0.1:${port}/?topic=user:bob&topicLines=1`)
+  const { channel, origin } = await serve()
+  const plain = await openProbe(`${origin}/?topic=user:bob`)
+  const lined = await openProbe(`${origin}/?topic=user:bob&topicLines=1`)
   defer(
     () => plain.close(),
     () => lined.close(),
