@@ -2,7 +2,7 @@
 // `window.heraldTest`. The client is wrapped to count the listeners and hooks the React hooks
 // hold on it (added, and still held), the one thing a client does not show.
 import { createClient, type HeraldClient } from '@herald/client'
-import { StrictMode } from 'react'
+import { StrictMode, version } from 'react'
 import { createRoot, hydrateRoot, type Root } from 'react-dom/client'
 import { events } from './test-events.ts'
 import { View, type Widget } from './test-view.tsx'
@@ -19,6 +19,8 @@ export interface HeraldTest {
   counts(): { added: number; held: number }
   /** Errors React reported while hydrating. */
   readonly hydrationErrors: string[]
+  /** `React.version` of the page. */
+  readonly react: string
 }
 
 declare global {
@@ -110,4 +112,5 @@ window.heraldTest = {
   },
   counts: () => ({ ...counts }),
   hydrationErrors,
+  react: version,
 }

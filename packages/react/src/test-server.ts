@@ -2,16 +2,16 @@
 // from test-app.tsx by esbuild, React's development build, so StrictMode double-mounts), a page
 // rendered on the server for hydration, and Herald's real channel at `/events`, which accepts
 // every room asked for. It records the topics of every stream request and can cut every stream.
+// The page and the server render use the React version asked for (see test-react.ts).
 import type { AddressInfo, Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { type Channel, createChannel } from '@herald/server'
 import { sse } from '@herald/server/koa'
 import { build } from 'esbuild'
 import Koa from 'koa'
-import { createElement } from 'react'
-import { renderToString } from 'react-dom/server'
 import { events } from './test-events.ts'
-import { View, type Widget } from './test-view.tsx'
+import { loadServerRender, type ReactVersion, reactPlugin } from './test-react.ts'
+import type { Widget } from './test-view.tsx'
 
 /** A listening test server. */
 export interface TestServer {
@@ -30,8 +30,9 @@ export const SSR_WIDGETS: Widget[] = ['age', 'state', 'direct', 'listener']
 const page = (body: string) =>
   `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"></head><body><div id="root">${body}</div><script type="module" src="/app.js"></script></body></html>`
 
-/** Bundles the test app and starts the server. */
-export async function startTestServer(): Promise<TestServer> {
+/** Bundles the test app on React `react` and starts the server. */
+export async function startTestServer(react: ReactVersion): Promise<TestServer> {
+  const ssr = await loadServerRender(react)
   const bundle = await build({
     entryPoints: [fileURLToPath(new URL('./test-app.tsx', import.meta.url))],
     bundle: true,
@@ -42,6 +43,7 @@ export async function startTestServer(): Promise<TestServer> {
     jsx: 'automatic',
     conditions: ['@herald/source'],
     define: { 'process.env.NODE_ENV': '"development"' },
+    plugins: [reactPlugin(react)],
     logLevel: 'warning',
   })
   const script = bundle.outputFiles[0]?.text ?? ''
@@ -60,7 +62,7 @@ export async function startTestServer(): Promise<TestServer> {
       ctx.body = page('')
     } else if (ctx.path === '/ssr') {
       ctx.type = 'html'
-      ctx.body = page(renderToString(createElement(View, { client: null, widgets: SSR_WIDGETS, label: 'a' })))
+      ctx.body = page(ssr.renderView({ client: null, widgets: SSR_WIDGETS, label: 'a' }))
     } else if (ctx.path === '/events') {
       requests.push(new URLSearchParams(ctx.querystring).getAll('topic'))
       const socket = ctx.req.socket
