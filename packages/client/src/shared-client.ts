@@ -16,6 +16,13 @@ export interface SharedClientOptions<TEvents extends AnyEvents = AnyEvents>
    * of one origin with the same name share one connection. @default `herald:` and the stream URL
    */
   name?: string | undefined
+  /**
+   * How long the other tabs wait without a word from the tab holding the connection (no event, no
+   * beacon; it sends one every third of this) before one of them steals the lock and takes over: the
+   * holder is frozen or stuck. A holder silent that long steps down when it wakes. `0` never steals.
+   * @default 5000
+   */
+  leaderTimeoutMs?: number | undefined
 }
 
 /** A client whose tabs share one stream; in each tab it behaves as `createClient`'s does. */
@@ -41,6 +48,10 @@ type Note =
   | { k: 'roll' }
   | { k: 'tab'; tab: string; topics: readonly string[]; position: string }
   | { k: 'bye'; tab: string }
+  | { k: 'alive' }
+
+/** The notes only the tab holding the connection sends: signs that it is alive. */
+const FROM_LEADER: ReadonlySet<Note['k']> = new Set(['event', 'open', 'error', 'roll', 'alive'])
 
 /** How long a tab that takes the connection over waits for the others to say where they are. */
 const ROLL_CALL_MS = 100
@@ -53,7 +64,8 @@ const CLOSED = 2
  * (a Web Lock), the others receive its events over a `BroadcastChannel`. The connection asks for
  * the union of the tabs' topics; each tab receives the broadcasts and its own topics' events,
  * decoded and validated by its own contract, with its own listeners, hooks and state. When the
- * tab holding it closes, another takes it over and resumes from the oldest position of all tabs;
+ * tab holding it closes (or is silent for `leaderTimeoutMs`: frozen, it keeps the lock, which
+ * another steals), another takes it over and resumes from the oldest position of all tabs;
  * each tab drops what it had already, so none loses or repeats an event. The ticket function of
  * the tab holding the connection is the one called. Throws `INVALID_OPTIONS` where there is no
  * Web Locks or `BroadcastChannel` (a server render).
@@ -63,11 +75,15 @@ export function createSharedClient<TEvents extends AnyEvents>(
   url: string | URL,
   options: NoInfer<SharedClientOptions<TEvents>> = {},
 ): SharedHeraldClient<TEvents> {
-  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks
-  if (locks === undefined || typeof BroadcastChannel !== 'function') {
+  const found = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks
+  if (found === undefined || typeof BroadcastChannel !== 'function') {
     throw new HeraldError('INVALID_OPTIONS', 'createSharedClient() needs Web Locks and BroadcastChannel (a browser)')
   }
-  const { name, ...clientOptions } = options
+  const locks = found
+  const { name, leaderTimeoutMs = 5000, ...clientOptions } = options
+  if (!Number.isFinite(leaderTimeoutMs) || leaderTimeoutMs < 0) {
+    throw new HeraldError('INVALID_OPTIONS', 'leaderTimeoutMs must be a finite number of milliseconds, 0 or more')
+  }
   const { withCredentials, headers, fetch, ticket, lastEventId } = clientOptions
   const key = name ?? `herald:${String(url)}`
   // Names this tab's client in the notes; unique enough among one origin's tabs.
@@ -88,8 +104,15 @@ export function createSharedClient<TEvents extends AnyEvents>(
   let live = false
   let hello: Extract<Note, { k: 'event' }> | undefined
   let rollCall: Map<string, string> | undefined
-  const abort = new AbortController()
   let release = () => {}
+  /** The number of this tab's current lock request; an older one settling is ignored. */
+  let request = 0
+  /** Aborts this tab's lock request while it waits (not a steal, which cannot be aborted). */
+  let waiting: AbortController | undefined
+  /** When a note came last from the tab holding the connection (a follower's watch). */
+  let heard = Date.now()
+  /** When this tab, leading, last showed it was alive (an event relayed or a beacon sent). */
+  let beat = Date.now()
 
   const send = (note: Note) => {
     channel.postMessage(note)
@@ -150,6 +173,8 @@ export function createSharedClient<TEvents extends AnyEvents>(
         tabs.delete(note.tab)
         if (leading) lead()
         return
+      case 'alive':
+        return
     }
   }
 
@@ -187,10 +212,16 @@ export function createSharedClient<TEvents extends AnyEvents>(
   }
 
   // The leader's own connection: Herald's EventSource, each message it dispatches sent to every tab.
+  let tapped: Tap | undefined
   class Tap extends HeraldEventSource {
+    constructor(...args: ConstructorParameters<typeof HeraldEventSource>) {
+      super(...args)
+      tapped = this
+    }
     override dispatchEvent(event: Event): boolean {
       const result = super.dispatchEvent(event)
-      if (!leading || ended) return result
+      if (!leading || ended || this !== tapped || stalled()) return result
+      beat = Date.now()
       if (event instanceof MessageEvent) {
         const { type, data, lastEventId: id } = event as MessageEvent<string>
         const topics = (event as { topics?: readonly string[] }).topics ?? []
@@ -243,15 +274,16 @@ export function createSharedClient<TEvents extends AnyEvents>(
   }
 
   // Holds the lock while this tab leads: asks every tab where it stands, resumes from the oldest.
-  async function takeOver(): Promise<void> {
-    if (ended) return
+  async function takeOver(mine: number): Promise<void> {
+    if (ended || mine !== request) return
     leading = true
+    beat = Date.now()
     rollCall = new Map()
     send({ k: 'roll' })
     await new Promise((resolve) => setTimeout(resolve, ROLL_CALL_MS))
+    if (ended || !leading || mine !== request || rollCall === undefined) return
     const start = oldestId(rollCall.values())
     rollCall = undefined
-    if (ended) return
     asked = union()
     // The stream asks for `topic:` lines, naming the topics (of those it joined) each event was
     // sent to: what the leader routes by.
@@ -279,15 +311,74 @@ export function createSharedClient<TEvents extends AnyEvents>(
     EventSource: TabSource,
   } as ClientOptions<TEvents>)
 
-  channel.onmessage = (message: MessageEvent<Note>) => receive(message.data)
-  locks.request(key, { signal: abort.signal }, takeOver).catch(() => {})
+  /** Stops leading: closes the connection and lets the lock go (if it was not stolen already). */
+  function stepDown() {
+    if (!leading) return
+    leading = false
+    live = false
+    hello = undefined
+    rollCall = undefined
+    tapped = undefined
+    heard = Date.now()
+    const closing = connection
+    connection = undefined
+    closing?.close()
+    release()
+    release = () => {}
+  }
+
+  // A holder silent longer than the others wait may have been replaced: it steps down before
+  // relaying anything more (it learns of a steal only when its own tasks run, in no set order).
+  const stalled = () => {
+    if (leaderTimeoutMs === 0 || Date.now() - beat <= leaderTimeoutMs) return false
+    stepDown()
+    return true
+  }
+
+  // Waits for the lock (or steals it); when this request ends (released, stolen), waits again.
+  function queue(steal: boolean) {
+    const mine = ++request
+    waiting?.abort()
+    waiting = steal ? undefined : new AbortController()
+    const lockOptions: LockOptions = waiting === undefined ? { steal: true } : { signal: waiting.signal }
+    locks
+      .request(key, lockOptions, () => takeOver(mine))
+      .catch(() => {})
+      .then(() => {
+        if (mine !== request) return
+        stepDown()
+        if (!ended) queue(false)
+      })
+  }
+
+  // The holder sends a beacon; the others steal the lock when it has been silent too long.
+  const watch =
+    leaderTimeoutMs === 0
+      ? undefined
+      : setInterval(() => {
+          if (ended) return
+          if (leading) {
+            if (!stalled()) {
+              beat = Date.now()
+              send({ k: 'alive' })
+            }
+          } else if (Date.now() - heard > leaderTimeoutMs) {
+            heard = Date.now()
+            queue(true)
+          }
+        }, leaderTimeoutMs / 3)
+
+  channel.onmessage = (message: MessageEvent<Note>) => {
+    if (FROM_LEADER.has(message.data.k)) heard = Date.now()
+    receive(message.data)
+  }
+  queue(false)
   const leave = () => {
     if (ended) return
     ended = true
-    leading = false
-    abort.abort()
-    connection?.close()
-    release()
+    clearInterval(watch)
+    waiting?.abort()
+    stepDown()
     channel.postMessage({ k: 'bye', tab } satisfies Note)
     channel.close()
   }

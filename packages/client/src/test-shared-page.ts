@@ -10,6 +10,8 @@ const client = createSharedClient(sharedEvents, '/events', {
   topics,
   name: 'herald-test',
   lastEventId: query.get('last') ?? undefined,
+  // `timeout`: how long the other tabs wait for a silent leader before stealing the lock.
+  leaderTimeoutMs: query.has('timeout') ? Number(query.get('timeout')) : undefined,
 })
 const received: number[] = []
 const errors: string[] = []
