@@ -1,48 +1,12 @@
-import { defineEvents } from '@herald/schema'
-import { describe, it, type TestContext } from 'vitest'
-import * as z from 'zod'
-import { type ClientOptions, type ConnectionState, createClient, type HeraldError } from './index.ts'
-import { cleanups } from './test-herald-server.ts'
+import { describe, it } from 'vitest'
 import { sleep } from './test-sse-server.ts'
-import { hello, message, type ScriptContext, serveTopics, stream } from './test-topic-server.ts'
+import { fixtures } from './test-topic-client.ts'
+import { hello, message, type ScriptContext, stream } from './test-topic-server.ts'
 
 // Stream tickets: the `ticket` option is called before every connection, the first and each
 // reconnect (a drop, a silent connection, a change of topics), and its ticket sent in the URL; the
 // client reconnects by itself so that no EventSource reuses a ticket. A ticket function that fails
 // is reported and retried; a 401 still ends the client.
-
-const chat = defineEvents(
-  { message: z.object({ text: z.string() }) },
-  { topics: { user: z.string().regex(/^[a-z0-9]+$/), room: z.int().positive() } },
-)
-type Chat = typeof chat
-
-/** The fixtures of one test, closed when it finishes (the tests run at the same time). */
-function fixtures({ onTestFinished }: TestContext) {
-  const jobs = cleanups()
-  onTestFinished(() => jobs.run())
-
-  async function serve(script: (ctx: ScriptContext) => unknown) {
-    const server = await serveTopics(script)
-    jobs.add(() => server.close())
-    return server
-  }
-
-  /** A client that records its messages, states and errors. */
-  function track(url: string, options: ClientOptions<Chat>) {
-    const client = createClient(chat, url, options)
-    jobs.add(() => client.close())
-    const texts: string[] = []
-    const states: ConnectionState[] = [client.state]
-    const errors: HeraldError[] = []
-    client.on('message', ({ text }) => texts.push(text))
-    client.onState((state) => states.push(state))
-    client.onError((error) => errors.push(error))
-    return { client, texts, states, errors }
-  }
-
-  return { serve, track }
-}
 
 /** Answers request `n` with a hello and one message; ends the first `drops` responses. */
 const dropFirst =

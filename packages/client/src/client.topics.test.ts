@@ -1,47 +1,13 @@
-import { defineEvents, type Topic } from '@herald/schema'
-import { describe, it, type TestContext } from 'vitest'
-import * as z from 'zod'
-import { type ClientOptions, type ConnectionState, createClient, type HeraldError, HeraldEventSource } from './index.ts'
-import { cleanups } from './test-herald-server.ts'
+import type { Topic } from '@herald/schema'
+import { describe, it } from 'vitest'
+import { type ClientOptions, createClient, HeraldEventSource } from './index.ts'
 import { sleep } from './test-sse-server.ts'
-import { control, hello, message, type ScriptContext, serveTopics, stream } from './test-topic-server.ts'
+import { type Chat, chat, fixtures } from './test-topic-client.ts'
+import { control, hello, message, type ScriptContext, stream } from './test-topic-server.ts'
 
 // Topics on the client: which topics each request asks for, live subscribe and unsubscribe as one
 // transparent reconnect from the last id, and the server's answers (the hello's joined topics,
 // refusals, per-topic gaps), against a raw SSE server that plays Herald's part byte for byte.
-
-const chat = defineEvents(
-  { message: z.object({ text: z.string() }) },
-  { topics: { user: z.string().regex(/^[a-z0-9]+$/), room: z.int().positive() } },
-)
-type Chat = typeof chat
-
-/** The fixtures of one test, closed when it finishes (the tests run at the same time). */
-function fixtures({ onTestFinished }: TestContext) {
-  const jobs = cleanups()
-  onTestFinished(() => jobs.run())
-
-  async function serve(script: (ctx: ScriptContext) => unknown) {
-    const server = await serveTopics(script)
-    jobs.add(() => server.close())
-    return server
-  }
-
-  /** A client that records its messages, states and errors. */
-  function track(url: string, options: ClientOptions<Chat> = {}) {
-    const client = createClient(chat, url, options)
-    jobs.add(() => client.close())
-    const texts: string[] = []
-    const states: ConnectionState[] = [client.state]
-    const errors: HeraldError[] = []
-    client.on('message', ({ text }) => texts.push(text))
-    client.onState((state) => states.push(state))
-    client.onError((error) => errors.push(error))
-    return { client, texts, states, errors }
-  }
-
-  return { serve, track }
-}
 
 /** A server that joins `user:ann` itself and every topic asked for, ids counting from `n`00. */
 const joinAll = ({ res, request, n }: ScriptContext) =>

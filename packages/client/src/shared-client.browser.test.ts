@@ -1,27 +1,17 @@
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { type SharedTestServer, startSharedServer } from './test-shared-server.ts'
+import { openSharedBrowser, type SharedTestServer } from './test-shared-server.ts'
 
 // Eight tabs of one origin in Debian's headless Chromium, over HTTP/1.1 (past the browser's six
 // connections per host), sharing one Herald stream; the tab holding it closes mid-stream.
-const executablePath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
-let browser: Browser
-let context: BrowserContext
 let server: SharedTestServer
+let context: BrowserContext
+let close = async () => {}
 
 beforeAll(async () => {
-  server = await startSharedServer()
-  browser = await chromium.launch({
-    executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-  })
-  context = await browser.newContext()
+  ;({ server, context, close } = await openSharedBrowser())
 })
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-})
+afterAll(() => close())
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 /** The rooms of each tab: tab 0 (the first, which takes the connection) has two, room 5 is nobody's. */

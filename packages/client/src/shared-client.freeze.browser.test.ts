@@ -1,32 +1,22 @@
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { type SharedTestServer, startSharedServer } from './test-shared-server.ts'
+import { openSharedBrowser, type SharedTestServer } from './test-shared-server.ts'
 
 // Four tabs of one origin in Debian's headless Chromium sharing one Herald stream; the tab holding
 // it freezes mid-stream, keeping its lock: another steals it. Headless Chromium 156 ignores CDP's
 // `Page.setWebLifecycleState` `frozen` on a page (no `freeze` event, its timers keep running), so
 // the test freezes the page's main thread with the debugger (`Debugger.pause`): no task of it runs
 // (no timer, no message, no stream chunk) until `Debugger.resume`, as in a frozen or stuck tab.
-const executablePath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
 /** The tabs' `leaderTimeoutMs`: they steal the lock after this long without a word from the leader. */
 const TIMEOUT_MS = Number(process.env['HERALD_FREEZE_TIMEOUT_MS'] ?? 1500)
-let browser: Browser
-let context: BrowserContext
 let server: SharedTestServer
+let context: BrowserContext
+let close = async () => {}
 
 beforeAll(async () => {
-  server = await startSharedServer()
-  browser = await chromium.launch({
-    executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-  })
-  context = await browser.newContext()
+  ;({ server, context, close } = await openSharedBrowser())
 })
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-})
+afterAll(() => close())
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 /** The rooms of each tab: tab 0 (the first, which takes the connection) is the one frozen. */

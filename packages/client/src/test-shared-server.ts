@@ -7,6 +7,7 @@ import { type Channel, createChannel } from '@herald/server'
 import { sse } from '@herald/server/koa'
 import { build } from 'esbuild'
 import Koa from 'koa'
+import { type BrowserContext, chromium } from 'playwright-core'
 import { sharedEvents } from './test-shared-events.ts'
 
 /** A listening test server. */
@@ -60,6 +61,31 @@ export async function startSharedServer(): Promise<SharedTestServer> {
       await channel.close()
       http.closeAllConnections()
       await new Promise<void>((resolve) => http.close(() => resolve()))
+    },
+  }
+}
+
+/** The server, and a context of Debian's headless Chromium whose pages are one origin's tabs. */
+export interface SharedBrowser {
+  readonly server: SharedTestServer
+  readonly context: BrowserContext
+  /** Closes the browser and the server. */
+  close(): Promise<void>
+}
+
+/** Starts the server and a headless Chromium (`CHROMIUM_PATH`, else /usr/bin/chromium). */
+export async function openSharedBrowser(): Promise<SharedBrowser> {
+  const server = await startSharedServer()
+  const browser = await chromium.launch({
+    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+  })
+  return {
+    server,
+    context: await browser.newContext(),
+    async close() {
+      await browser.close()
+      await server.close()
     },
   }
 }
