@@ -1,16 +1,16 @@
-import type { StreamRequest } from './types.ts'
+import type { ExchangeRequest } from './exchange.ts'
 
 /** Connection limits: in total, and per client key (the IP address unless told otherwise). */
 export interface AdmissionOptions {
   maxConnections: number
   maxConnectionsPerClient: number
-  clientKey: (req: StreamRequest) => string
+  clientKey: (req: ExchangeRequest) => string
 }
 
 /** Counts open streams and says whether one more may open. */
 export interface Admission {
   /** The request's client key when it may open a stream (counted from now on), else `undefined`. */
-  admit(req: StreamRequest): string | undefined
+  admit(req: ExchangeRequest): string | undefined
   /** Forgets a stream admitted for `key`. */
   release(key: string): void
   readonly open: number

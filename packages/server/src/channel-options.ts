@@ -2,9 +2,10 @@
 import { type AnyEvents, HeraldError } from '@herald/schema'
 import type { ChannelEngine } from './engine.ts'
 import { type EventId, isEpoch } from './event-id.ts'
+import type { ExchangeRequest } from './exchange.ts'
 import { createMemoryEngine } from './memory-engine.ts'
 import { describe, functionOption, MAX_DELAY_MS, wholeNumberOption } from './options.ts'
-import type { ChannelOptions, StreamRequest } from './types.ts'
+import type { ChannelOptions } from './types.ts'
 
 /** A channel's settings: every option checked, with its default. */
 export interface ChannelSettings<TPublished extends EventId | Promise<EventId>> {
@@ -16,7 +17,7 @@ export interface ChannelSettings<TPublished extends EventId | Promise<EventId>> 
   maxQueuedEvents: number
   maxConnections: number
   maxConnectionsPerClient: number
-  clientKey: (req: StreamRequest) => string
+  clientKey: (req: ExchangeRequest) => string
   replayBudget: number
   replayWindowMs: number
   engine: ChannelEngine<TPublished>
@@ -88,7 +89,10 @@ export function resolveChannelOptions<TPublished extends EventId | Promise<Event
     maxQueuedEvents,
     maxConnections,
     maxConnectionsPerClient,
-    clientKey: options.clientKey ?? ((req) => req.socket?.remoteAddress ?? ''),
+    // Node's requests, and the Fetch adapter's view of one (method, url, headers, socket.remoteAddress).
+    clientKey:
+      (options.clientKey as ((req: ExchangeRequest) => string) | undefined) ??
+      ((req) => req.socket?.remoteAddress ?? ''),
     replayBudget,
     replayWindowMs,
     engine,

@@ -2,7 +2,6 @@
 // every stream (request-gate.ts), the fan-out of live events (fan-out.ts), the catch-up of a
 // resuming stream (catch-up.ts), the heartbeat (heartbeat.ts) and the bound on unsent bytes
 // (buffer-limit.ts). Here: emit, and a stream's life from admission to close.
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import {
   type AnyEvents,
   assertTopic,
@@ -19,6 +18,7 @@ import { resume } from './catch-up.ts'
 import { resolveChannelOptions } from './channel-options.ts'
 import { type Connection, gone, openConnection, toChunk } from './connection.ts'
 import { compareEventIds, type EventId, epochOf, parseEventId } from './event-id.ts'
+import type { ExchangeRequest, ExchangeResponse } from './exchange.ts'
 import { createFanOut } from './fan-out.ts'
 import { formatPrelude, HEARTBEAT, jitter, toFrame } from './format.ts'
 import { createFrameCache } from './frame-cache.ts'
@@ -140,8 +140,8 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
       // Checked before the request is admitted: a bad topic of the server's own is its bug, thrown here.
       if (typeof access !== 'function') checkTopics(access)
       // HTTP/2's compatibility API has every member used here, under the same names.
-      const req = request as IncomingMessage
-      const res = response as ServerResponse
+      const req: ExchangeRequest = request
+      const res: ExchangeResponse = response
       let connection: Connection | undefined
       const admitted = gate.admit(req, res, () => {
         if (connection === undefined) return

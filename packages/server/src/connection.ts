@@ -1,11 +1,11 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { CatchUp } from './catch-up.ts'
+import type { ExchangeRequest, ExchangeResponse } from './exchange.ts'
 import { SSE_HEADERS } from './headers.ts'
 
 /** One open stream: its response, and what the channel needs to know to write to it. */
 export interface Connection {
-  readonly res: ServerResponse
+  readonly res: ExchangeResponse
   /**
    * While the stream catches up (replay, then the live events that came meanwhile), what it still
    * has to write; `undefined` once it is live and gets each event as emitted.
@@ -22,7 +22,7 @@ export interface Connection {
 }
 
 /** The headers of a stream: `Connection: keep-alive` is HTTP/1.1's alone. */
-export function streamHeaders(req: IncomingMessage): Readonly<Record<string, string>> {
+export function streamHeaders(req: ExchangeRequest): Readonly<Record<string, string>> {
   return req.httpVersion === '1.1' ? { ...SSE_HEADERS, connection: 'keep-alive' } : SSE_HEADERS
 }
 
@@ -30,7 +30,7 @@ export function streamHeaders(req: IncomingMessage): Readonly<Record<string, str
  * Whether `res` can take no more bytes: ended, destroyed, or its socket ended by Node after the
  * client half-closed it (its 'close' comes a turn later). HTTP/2 responses tell by their stream.
  */
-export function gone(res: ServerResponse): boolean {
+export function gone(res: ExchangeResponse): boolean {
   return (
     res.destroyed ||
     res.writableEnded ||
@@ -41,15 +41,15 @@ export function gone(res: ServerResponse): boolean {
 
 /** Sends the headers and the opening block, and returns the connection. */
 export function openConnection(
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: ExchangeRequest,
+  res: ExchangeResponse,
   prelude: Buffer,
   topics: ReadonlySet<string> = new Set(),
   topicLines = false,
 ): Connection {
   // Events are small and latency-bound: don't let Nagle hold them back. (HTTP/2 streams share
   // their session's socket, which is not theirs to set.)
-  if (req.httpVersionMajor === 1) req.socket.setNoDelay(true)
+  if (req.httpVersionMajor === 1) req.socket.setNoDelay?.(true)
   res.writeHead(200, streamHeaders(req))
   res.write(prelude)
   // Once the head is out, a chunked HTTP/1.1 body is plain bytes on the socket: the live path

@@ -23,7 +23,9 @@ export interface HeartbeatOptions<TStream extends Idle> {
 
 /** An unref'd `setInterval`: an idle channel does not keep its process alive. */
 const repeatEvery: RepeatTimer = (ms, tick) => {
-  const timer = setInterval(tick, ms).unref()
+  const timer = setInterval(tick, ms)
+  // Deno and workers return a number, which has no unref: there, nothing waits on the timer anyway.
+  ;(timer as { unref?: () => void }).unref?.()
   return () => clearInterval(timer)
 }
 

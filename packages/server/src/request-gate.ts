@@ -1,9 +1,9 @@
 // Which requests get a stream. handle() asks the gate first: a request that cannot get one is
 // answered here (closed socket, pipelined request, method, closed channel, connection limits,
 // replay budget), and one that can is counted until its stream ends.
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Admission } from './admission.ts'
 import { gone, streamHeaders } from './connection.ts'
+import type { ExchangeRequest, ExchangeResponse } from './exchange.ts'
 import { jitter } from './format.ts'
 import { MAX_DELAY_MS } from './options.ts'
 import type { ReplayBudget } from './replay-budget.ts'
@@ -38,7 +38,7 @@ export interface RequestGate {
    * Answers a request that gets no stream and returns `undefined`. Otherwise admits it: its slot
    * is held until the stream ends, when `onEnd` runs once.
    */
-  admit(req: IncomingMessage, res: ServerResponse, onEnd: () => void): Admitted | undefined
+  admit(req: ExchangeRequest, res: ExchangeResponse, onEnd: () => void): Admitted | undefined
 }
 
 /** Creates the gate of a channel. */

@@ -3,13 +3,13 @@
 // end, which it never does. Node queues that response and never emits its 'close', so a stream
 // opened for it would never be released. Herald therefore remembers which sockets carry a stream.
 import type { Socket } from 'node:net'
-import type { StreamRequest } from './types.ts'
+import type { ExchangeRequest } from './exchange.ts'
 
 // Shared by every channel: a request pipelined behind another channel's stream is stuck just the same.
 const streaming = new WeakSet<Socket>()
 
 /** The socket of an HTTP/1 request; `undefined` for HTTP/2, whose streams share their session's socket. */
-export function socketOf(req: StreamRequest): Socket | undefined {
+export function socketOf(req: ExchangeRequest): Socket | undefined {
   return req.httpVersionMajor === 1 ? (req.socket as Socket) : undefined
 }
 

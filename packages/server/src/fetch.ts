@@ -1,0 +1,74 @@
+// The Fetch adapter: a channel served as a Web-standard `(request: Request) => Promise<Response>`
+// handler, for Hono, Next.js route handlers, Bun, Deno and any runtime with Fetch and streams.
+// Nothing on its path imports from `node:` at run time.
+import type { AnyEvents } from '@herald/schema'
+import { fetchExchange } from './fetch-exchange.ts'
+import { planStreams, type StreamAccessOptions } from './stream-access.ts'
+import type { TicketClaims } from './tickets.ts'
+import type { Channel, StreamRequest, StreamResponse } from './types.ts'
+
+/** What `topics` and `authorize` get: the request, its ticket's claims, and the state you passed. */
+export interface FetchStreamContext<TState = undefined> {
+  readonly request: Request
+  /** The claims of the request's ticket, with the `tickets` option. */
+  readonly ticket: TicketClaims | undefined
+  /** What you passed as `state` for this request (your authenticated user, say). */
+  readonly state: TState
+}
+
+/** Options of `sse` from `@herald/server/fetch`. */
+export interface FetchSseOptions<TEvents extends AnyEvents, TState = undefined>
+  extends StreamAccessOptions<TEvents, FetchStreamContext<TState>> {
+  /**
+   * Told of what goes wrong in your code for a stream (an `authorize` that throws, an undeclared
+   * topic from `topics`). @default `console.error`
+   */
+  onError?: ((error: unknown, request: Request) => void) | undefined
+}
+
+/** Per request: what the runtime knows that the `Request` does not carry. */
+export interface FetchStreamInit<TState = undefined> {
+  /** Given to `topics` and `authorize` as `context.state`: the user your middleware authenticated. */
+  state?: TState | undefined
+  /**
+   * The client's address, which the channel's `maxConnectionsPerClient` counts by (its default
+   * `clientKey` reads it as `req.socket.remoteAddress`). Without it, every client shares one key.
+   */
+  address?: string | undefined
+}
+
+/** A Fetch handler serving a channel's stream. */
+export type FetchStreamHandler<TState = undefined> = (
+  request: Request,
+  init?: FetchStreamInit<TState>,
+) => Promise<Response>
+
+/**
+ * Serves `channel` as a Web-standard handler: `(request) => Promise<Response>`, streaming through
+ * a `ReadableStream`, with everything `channel.handle` does on Node (resume from `Last-Event-ID`
+ * or `?lastEventId=`, heartbeats, limits and turn-aways, `HEAD` and `405`). The client leaving
+ * (its body cancelled, or `request.signal` aborted) ends the stream. `topics`, `authorize` and
+ * `tickets` work as Koa's `sse` does, with a `FetchStreamContext`; a bad ticket is a `401`.
+ */
+export function sse<TEvents extends AnyEvents, TState = undefined>(
+  channel: Pick<Channel<TEvents>, 'handle' | 'events'>,
+  options: FetchSseOptions<TEvents, TState> = {},
+): FetchStreamHandler<TState> {
+  const onError = options.onError ?? ((error: unknown) => console.error(error))
+  const plan = planStreams<TEvents, FetchStreamContext<TState>>(channel.events, options, (error, context) =>
+    onError(error, context.request),
+  )
+  return async (request, init = {}) => {
+    const target = new URL(request.url)
+    const planned = plan(target.pathname + target.search)
+    if ('refused' in planned) {
+      return new Response(planned.refused, { status: 401, headers: { 'content-type': 'text/plain; charset=utf-8' } })
+    }
+    const { req, res, response } = fetchExchange(request, init.address)
+    const context = { request, ticket: planned.ticket, state: init.state as TState }
+    // The channel reads and writes only what `ExchangeRequest` and `ExchangeResponse` declare
+    // (exchange.ts), which Node's objects and these both have.
+    channel.handle(req as unknown as StreamRequest, res as unknown as StreamResponse, planned.access(context))
+    return response
+  }
+}
