@@ -6,13 +6,16 @@ import { createConnection, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { EXEMPT, readSnippets, type Snippet } from './snippets.ts'
+import { bundleForBrowser, launchChromium, runInBrowser } from './run-browser.ts'
+import { EXEMPT, readSnippets, type Snippet, TYPESCRIPT } from './snippets.ts'
 
 // Docs that cannot rot: every TypeScript block of README.md, docs/*.md and packages/*/README.md
 // is written to a temporary project and type-checked with the repository's tsc, and the blocks
-// marked `run` are executed against a real server on a real port. The info-string convention is
-// described in snippets.ts.
+// marked `run` are executed against a real server on a real port: with Node, or bundled by
+// esbuild in headless Chromium (`run=browser`). The info-string convention is described in
+// snippets.ts.
 //
 // The project is strict (the repository's tsconfig.base.json: strict, exactOptionalPropertyTypes,
 // noUncheckedIndexedAccess, nodenext) minus three settings a reader's own code rarely has and a
@@ -53,8 +56,9 @@ async function writeProject() {
       noUnusedLocals: false,
       noUnusedParameters: false,
       noPropertyAccessFromIndexSignature: false,
+      jsx: 'react-jsx',
     },
-    include: ['**/*.ts'],
+    include: ['**/*.ts', '**/*.tsx'],
   }
   await writeFile(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2))
   await writeFile(join(dir, 'package.json'), JSON.stringify({ type: 'module', private: true }))
@@ -62,8 +66,8 @@ async function writeProject() {
     const folder = join(dir, page.replace(/[^\w]+/g, '-'))
     await mkdir(folder)
     const names = new Set<string>()
-    for (const snippet of snippets.filter((s) => s.lang === 'ts')) {
-      const name = snippet.file ?? `block-${snippet.line}.ts`
+    for (const snippet of snippets.filter((s) => TYPESCRIPT.has(s.lang))) {
+      const name = snippet.file ?? `block-${snippet.line}.${snippet.lang}`
       if (names.has(name)) throw new Error(`${page}:${snippet.line}: a second block named ${name}`)
       names.add(name)
       const prelude =
@@ -110,7 +114,14 @@ beforeAll(async () => {
   diagnostics = await typeCheck()
 }, 120_000)
 
+/** Chromium, launched for the first page with a `run=browser` block. */
+let browser: Promise<Browser> | undefined
+
 afterAll(async () => {
+  await browser?.then(
+    (chromium) => chromium.close(),
+    () => undefined,
+  )
   if (dir !== '') await rm(dir, { recursive: true, force: true })
 })
 
@@ -122,7 +133,9 @@ it('reads README.md, the docs/ pages and each package README', () => {
 
 it('every code block is TypeScript to check, or of a language the test exempts', () => {
   const unknown = pages.flatMap(({ snippets }) =>
-    snippets.filter((s) => s.lang !== 'ts' && !EXEMPT.has(s.lang)).map((s) => `${s.page}:${s.line - 1}: '${s.lang}'`),
+    snippets
+      .filter((s) => !TYPESCRIPT.has(s.lang) && !EXEMPT.has(s.lang))
+      .map((s) => `${s.page}:${s.line - 1}: '${s.lang}'`),
   )
   expect(unknown).toEqual([])
 })
@@ -132,30 +145,74 @@ it('type-checks cleanly outside the pages too (the packages, as the blocks see t
 })
 
 describe.each(pagesToCheck())('%s', (page) => {
-  it('every ts block type-checks', () => {
+  it('every ts and tsx block type-checks', () => {
     expect(diagnostics.filter((d) => d.page === page).map((d) => d.text)).toEqual([])
   })
 
   it('every run block runs against a real server', async () => {
-    const snippets = written.filter((w) => w.snippet.page === page && w.snippet.run !== undefined)
-    const port = await freePort()
-    const env = { ...process.env, PORT: String(port) }
-    const servers = snippets.filter((w) => w.snippet.run === 'server').map((w) => start(w, env))
-    try {
-      for (const server of servers) await listening(port, server)
-      for (const script of snippets.filter((w) => w.snippet.run === 'script')) {
-        const result = await finished(start(script, env), 20_000)
-        expect(result, `${page}:${script.snippet.line}: ${result.output}`).toMatchObject({ code: 0 })
-      }
-    } finally {
-      for (const server of servers) server.child.kill('SIGTERM')
-    }
-    for (const server of servers) {
-      const result = await finished(server, 5000)
-      expect(result, `${page}:${server.snippet.line}: on SIGTERM: ${result.output}`).toMatchObject({ code: 0 })
-    }
-  }, 60_000)
+    const runnable = written.filter((w) => w.snippet.page === page && w.snippet.run !== undefined)
+    for (const group of byServer(runnable)) await runGroup(page, group)
+  }, 90_000)
 })
+
+/**
+ * The page's run blocks, in groups that each start at a `run=server` block (but the first, whose
+ * blocks may have no server), so that each server has a port, and run blocks, of its own.
+ */
+function byServer(runnable: Written[]): Written[][] {
+  const groups: Written[][] = [[]]
+  for (const file of runnable) {
+    if (file.snippet.run === 'server' && (groups.at(-1)?.length ?? 0) > 0) groups.push([])
+    groups.at(-1)?.push(file)
+  }
+  return groups
+}
+
+/** Starts the group's server on a free port, runs its blocks in order against it, and stops it. */
+async function runGroup(page: string, group: Written[]) {
+  const port = await freePort()
+  const env = { ...process.env, PORT: String(port) }
+  const servers = group.filter((w) => w.snippet.run === 'server').map((w) => start(w, env))
+  try {
+    for (const server of servers) await listening(port, server)
+    for (const file of group) {
+      if (file.snippet.run === 'script') {
+        const result = await finished(start(file, env), 20_000)
+        expect(result, `${page}:${file.snippet.line}: ${result.output}`).toMatchObject({ code: 0 })
+      } else if (file.snippet.run === 'browser') {
+        const failure = await runBlockInBrowser(file, port)
+        expect(failure, `${page}:${file.snippet.line}: ${failure}`).toBeUndefined()
+      }
+    }
+  } finally {
+    for (const server of servers) server.child.kill('SIGTERM')
+  }
+  for (const server of servers) {
+    const result = await finished(server, 5000)
+    expect(result, `${page}:${server.snippet.line}: on SIGTERM: ${result.output}`).toMatchObject({ code: 0 })
+  }
+}
+
+/** Bundles a `run=browser` block and runs it in Chromium on the group's origin; `undefined` when it passed. */
+async function runBlockInBrowser(file: Written, port: number): Promise<string | undefined> {
+  let bundle: Awaited<ReturnType<typeof bundleForBrowser>>
+  try {
+    bundle = await bundleForBrowser(file.path)
+  } catch (error) {
+    return `bundling failed: ${error instanceof Error ? error.message : String(error)}`
+  }
+  browser ??= launchChromium()
+  return runInBrowser(await browser, {
+    origin: `http://127.0.0.1:${port}`,
+    bundle,
+    timeoutMs: 20_000,
+    where(path, line, column) {
+      const from = written.find((w) => w.path === path)
+      const at = from === undefined ? 0 : line - from.offset
+      return from === undefined || at < 1 ? undefined : `${from.snippet.page}:${from.snippet.line + at - 1}:${column}`
+    },
+  })
+}
 
 /**
  * The pages, listed synchronously: vitest builds the test tree before any hook runs. The README,
