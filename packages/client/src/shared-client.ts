@@ -1,7 +1,8 @@
 import { type AnyEvents, decodeControl, encodeControl, HeraldError } from '@herald/schema'
 import { createClient } from './client.ts'
 import { type EventSourceLike, HeraldEventSource } from './event-source.ts'
-import { isAfter, oldestId } from './shared-ids.ts'
+import { createLeaderWatch } from './leader-watch.ts'
+import { compareIds, isAfter, oldestId } from './shared-ids.ts'
 import type { ClientOptions, HeraldClient } from './types.ts'
 
 /**
@@ -41,6 +42,8 @@ type Note =
       topics: readonly string[]
       /** On a hello: the topics the server joined by itself, which every tab receives. */
       own?: readonly string[]
+      /** On a gap: it carries its own id, where the stream joined the live events. */
+      joined?: true
       to?: string
     }
   | { k: 'open'; to?: string }
@@ -49,6 +52,8 @@ type Note =
   | { k: 'tab'; tab: string; topics: readonly string[]; position: string }
   | { k: 'bye'; tab: string }
   | { k: 'alive' }
+  /** From a tab that woke from a freeze: where it stands, so the holder replays what it missed. */
+  | { k: 'behind'; tab: string; position: string }
 
 /** The notes only the tab holding the connection sends: signs that it is alive. */
 const FROM_LEADER: ReadonlySet<Note['k']> = new Set(['event', 'open', 'error', 'roll', 'alive'])
@@ -66,7 +71,9 @@ const CLOSED = 2
  * decoded and validated by its own contract, with its own listeners, hooks and state. When the
  * tab holding it closes (or is silent for `leaderTimeoutMs`: frozen, it keeps the lock, which
  * another steals), another takes it over and resumes from the oldest position of all tabs;
- * each tab drops what it had already, so none loses or repeats an event. The ticket function of
+ * each tab drops what it had already, so none loses or repeats an event. A tab that was frozen
+ * tells the holder where it stands when it wakes, and the stream resumes from there (once for
+ * several woken tabs), each tab again dropping what it had. The ticket function of
  * the tab holding the connection is the one called. Throws `INVALID_OPTIONS` where there is no
  * Web Locks or `BroadcastChannel` (a server render).
  */
@@ -109,10 +116,9 @@ export function createSharedClient<TEvents extends AnyEvents>(
   let request = 0
   /** Aborts this tab's lock request while it waits (not a steal, which cannot be aborted). */
   let waiting: AbortController | undefined
-  /** When a note came last from the tab holding the connection (a follower's watch). */
-  let heard = Date.now()
-  /** When this tab, leading, last showed it was alive (an event relayed or a beacon sent). */
-  let beat = Date.now()
+  /** The positions of woken tabs behind this one (leading), caught up together by one reconnection. */
+  let lagging: string[] = []
+  let catchUp: ReturnType<typeof setTimeout> | undefined
 
   const send = (note: Note) => {
     channel.postMessage(note)
@@ -175,6 +181,10 @@ export function createSharedClient<TEvents extends AnyEvents>(
         return
       case 'alive':
         return
+      case 'behind':
+        // During a takeover the roll call takes it; later, the stream replays from it.
+        rollCall?.set(note.tab, note.position)
+        return behind(note.position)
     }
   }
 
@@ -207,6 +217,9 @@ export function createSharedClient<TEvents extends AnyEvents>(
     } else if (type === 'herald:gap') {
       const topic = decodeControl('herald:gap', data)?.topic
       if (topic !== undefined && !target.filter.has(topic) && !target.asked.includes(topic)) return
+      // A tab already where the stream joined the live events missed nothing: the gap was another
+      // tab's (one woken from a freeze, far behind). Without an id of its own, it may be anyone's.
+      if (topic === undefined && note.joined === true && !fresh) return
     } else if (!control && topics.length > 0 && !topics.some((topic) => target.filter.has(topic))) return
     target.dispatchEvent(new MessageEvent(type, { data, lastEventId: position }))
   }
@@ -214,18 +227,23 @@ export function createSharedClient<TEvents extends AnyEvents>(
   // The leader's own connection: Herald's EventSource, each message it dispatches sent to every tab.
   let tapped: Tap | undefined
   class Tap extends HeraldEventSource {
+    /** The id of the last message (at first, the one the stream resumes from); the same id again is none. */
+    #id: string
     constructor(...args: ConstructorParameters<typeof HeraldEventSource>) {
       super(...args)
+      this.#id = args[1]?.lastEventId ?? ''
       tapped = this
     }
     override dispatchEvent(event: Event): boolean {
       const result = super.dispatchEvent(event)
-      if (!leading || ended || this !== tapped || stalled()) return result
-      beat = Date.now()
+      if (!leading || ended || this !== tapped || !watch.mayRelay()) return result
+      watch.beat()
       if (event instanceof MessageEvent) {
         const { type, data, lastEventId: id } = event as MessageEvent<string>
         const topics = (event as { topics?: readonly string[] }).topics ?? []
         const note: Note = { k: 'event', type, data, id, topics }
+        if (type === 'herald:gap' && id !== this.#id) note.joined = true
+        this.#id = id
         if (type === 'herald:hello') {
           const wanted = union()
           note.own = (decodeControl('herald:hello', data)?.topics ?? []).filter((topic) => !wanted.has(topic))
@@ -277,13 +295,21 @@ export function createSharedClient<TEvents extends AnyEvents>(
   async function takeOver(mine: number): Promise<void> {
     if (ended || mine !== request) return
     leading = true
-    beat = Date.now()
+    watch.beat()
     rollCall = new Map()
     send({ k: 'roll' })
     await new Promise((resolve) => setTimeout(resolve, ROLL_CALL_MS))
     if (ended || !leading || mine !== request || rollCall === undefined) return
     const start = oldestId(rollCall.values())
     rollCall = undefined
+    connect(start)
+    await new Promise<void>((resolve) => {
+      release = resolve
+    })
+  }
+
+  // Opens the leader's stream from `start` (empty: live only), asking for the union of the topics.
+  function connect(start: string) {
     asked = union()
     // The stream asks for `topic:` lines, naming the topics (of those it joined) each event was
     // sent to: what the leader routes by.
@@ -298,9 +324,32 @@ export function createSharedClient<TEvents extends AnyEvents>(
       topics: [...asked] as never,
       lastEventId: start === '' ? undefined : start,
     } as ClientOptions<TEvents>)
-    await new Promise<void>((resolve) => {
-      release = resolve
-    })
+  }
+
+  // A woken tab is behind this one (leading): within the roll call's delay, so that tabs waking
+  // together cost one reconnection, the stream resumes from the oldest of them. The events replayed
+  // reach every tab, and each drops what it had, so only the woken ones receive them.
+  function behind(at: string) {
+    if (!leading || connection === undefined || !((compareIds(at, position) ?? 0) < 0)) return
+    lagging.push(at)
+    catchUp ??= setTimeout(() => {
+      const start = oldestId(lagging)
+      lagging = []
+      catchUp = undefined
+      if (!leading || ended || connection === undefined) return
+      closeConnection()
+      connect(start)
+    }, ROLL_CALL_MS)
+  }
+
+  /** Closes the leader's stream; its last events (an error as it closes) reach no tab. */
+  function closeConnection() {
+    live = false
+    hello = undefined
+    tapped = undefined
+    const closing = connection
+    connection = undefined
+    closing?.close()
   }
 
   const client = createClient(events, url, {
@@ -315,24 +364,15 @@ export function createSharedClient<TEvents extends AnyEvents>(
   function stepDown() {
     if (!leading) return
     leading = false
-    live = false
-    hello = undefined
     rollCall = undefined
-    tapped = undefined
-    heard = Date.now()
-    const closing = connection
-    connection = undefined
-    closing?.close()
+    // The next takeover's roll call asks every tab where it stands anyway.
+    clearTimeout(catchUp)
+    catchUp = undefined
+    lagging = []
+    watch.heard()
+    closeConnection()
     release()
     release = () => {}
-  }
-
-  // A holder silent longer than the others wait may have been replaced: it steps down before
-  // relaying anything more (it learns of a steal only when its own tasks run, in no set order).
-  const stalled = () => {
-    if (leaderTimeoutMs === 0 || Date.now() - beat <= leaderTimeoutMs) return false
-    stepDown()
-    return true
   }
 
   // Waits for the lock (or steals it); when this request ends (released, stolen), waits again.
@@ -351,32 +391,32 @@ export function createSharedClient<TEvents extends AnyEvents>(
       })
   }
 
-  // The holder sends a beacon; the others steal the lock when it has been silent too long.
-  const watch =
-    leaderTimeoutMs === 0
-      ? undefined
-      : setInterval(() => {
-          if (ended) return
-          if (leading) {
-            if (!stalled()) {
-              beat = Date.now()
-              send({ k: 'alive' })
-            }
-          } else if (Date.now() - heard > leaderTimeoutMs) {
-            heard = Date.now()
-            queue(true)
-          }
-        }, leaderTimeoutMs / 3)
+  // The holder sends a beacon; the others steal the lock when it has been silent too long. A holder
+  // silent that long may have been replaced: it steps down before relaying anything more (it learns
+  // of a steal only when its own tasks run, in no set order). A tab that was frozen, holding the
+  // connection or not, missed what was sent meanwhile: it tells the holder where it stands.
+  const watch = createLeaderWatch({
+    timeoutMs: leaderTimeoutMs,
+    leading: () => leading && !ended,
+    beacon: () => send({ k: 'alive' }),
+    steal: () => {
+      if (!ended) queue(true)
+    },
+    stall: stepDown,
+    woke: () => {
+      if (!ended) send({ k: 'behind', tab, position })
+    },
+  })
 
   channel.onmessage = (message: MessageEvent<Note>) => {
-    if (FROM_LEADER.has(message.data.k)) heard = Date.now()
+    if (FROM_LEADER.has(message.data.k)) watch.heard()
     receive(message.data)
   }
   queue(false)
   const leave = () => {
     if (ended) return
     ended = true
-    clearInterval(watch)
+    watch.stop()
     waiting?.abort()
     stepDown()
     channel.postMessage({ k: 'bye', tab } satisfies Note)

@@ -19,8 +19,14 @@ export interface SharedTestServer {
   close(): Promise<void>
 }
 
+/** Options of the test server. */
+export interface SharedTestServerOptions {
+  /** How many events the channel keeps for replay. @default the channel's */
+  historySize?: number | undefined
+}
+
 /** Bundles the page and starts the server. */
-export async function startSharedServer(): Promise<SharedTestServer> {
+export async function startSharedServer(options: SharedTestServerOptions = {}): Promise<SharedTestServer> {
   const bundle = await build({
     entryPoints: [fileURLToPath(new URL('./test-shared-page.ts', import.meta.url))],
     bundle: true,
@@ -32,7 +38,7 @@ export async function startSharedServer(): Promise<SharedTestServer> {
     logLevel: 'warning',
   })
   const script = bundle.outputFiles[0]?.text ?? ''
-  const channel = createChannel(sharedEvents, { heartbeatMs: 0, retryMs: 300 })
+  const channel = createChannel(sharedEvents, { heartbeatMs: 0, retryMs: 300, historySize: options.historySize })
   const stream = sse(channel, { authorize: () => true })
   const requests: (readonly string[])[] = []
   const app = new Koa()
@@ -74,8 +80,8 @@ export interface SharedBrowser {
 }
 
 /** Starts the server and a headless Chromium (`CHROMIUM_PATH`, else /usr/bin/chromium). */
-export async function openSharedBrowser(): Promise<SharedBrowser> {
-  const server = await startSharedServer()
+export async function openSharedBrowser(options: SharedTestServerOptions = {}): Promise<SharedBrowser> {
+  const server = await startSharedServer(options)
   const browser = await chromium.launch({
     executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
