@@ -27,7 +27,8 @@ export function createBufferLimit(maxBufferedBytes: number): BufferLimit {
       // The hot path: a socket that takes the bytes needs no further look.
       if (write(connection, frame, chunk) || overflowing.has(connection)) return
       if (connection.res.writableLength <= maxBufferedBytes) return
-      if (overflowing.size === 0) setImmediate(sweep)
+      // A timer, not setImmediate: edge runtimes (Next.js's) have none, or one that throws.
+      if (overflowing.size === 0) setTimeout(sweep, 0)
       overflowing.add(connection)
     },
     forget(connection) {

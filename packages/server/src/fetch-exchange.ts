@@ -74,7 +74,8 @@ class FetchResponse implements ExchangeResponse {
         // The client left (or the server stopped reading): the stream is over.
         cancel: () => this.leave(),
       },
-      new ByteLengthQueuingStrategy({ highWaterMark: HIGH_WATER_MARK }),
+      // A plain strategy, not `new ByteLengthQueuingStrategy()`: Next.js's edge runtime has none.
+      { highWaterMark: HIGH_WATER_MARK, size: (chunk) => chunk.byteLength },
     )
     this.#controller = controller as ReadableStreamDefaultController<Uint8Array>
   }

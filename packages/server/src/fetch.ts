@@ -20,8 +20,9 @@ export interface FetchStreamContext<TState = undefined> {
 export interface FetchSseOptions<TEvents extends AnyEvents, TState = undefined>
   extends StreamAccessOptions<TEvents, FetchStreamContext<TState>> {
   /**
-   * Told of what goes wrong in your code for a stream (an `authorize` that throws, an undeclared
-   * topic from `topics`). @default `console.error`
+   * Told of what goes wrong in your code for a stream: an `authorize` that throws (the topic is
+   * refused), an undeclared topic from `topics` (the request gets a `500`). Without it they are
+   * not reported anywhere: pass your logger.
    */
   onError?: ((error: unknown, request: Request) => void) | undefined
 }
@@ -54,7 +55,7 @@ export function sse<TEvents extends AnyEvents, TState = undefined>(
   channel: Pick<Channel<TEvents>, 'handle' | 'events'>,
   options: FetchSseOptions<TEvents, TState> = {},
 ): FetchStreamHandler<TState> {
-  const onError = options.onError ?? ((error: unknown) => console.error(error))
+  const onError = options.onError ?? (() => {})
   const plan = planStreams<TEvents, FetchStreamContext<TState>>(channel.events, options, (error, context) =>
     onError(error, context.request),
   )
