@@ -10,7 +10,7 @@ const fixed = (value: number, digits: number) =>
   value.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits })
 
 /** `median (min–max)`, or `–` without data; the range is left out for a single round. */
-function cell(summary: Summary | undefined, digits: number, unit = ''): string {
+export function cell(summary: Summary | undefined, digits: number, unit = ''): string {
   if (summary === undefined) return '–'
   const median = `${fixed(summary.median, digits)}${unit}`
   return summary.n === 1 ? median : `${median} (${fixed(summary.min, digits)}–${fixed(summary.max, digits)})`
@@ -19,7 +19,7 @@ function cell(summary: Summary | undefined, digits: number, unit = ''): string {
 const ratio = (summary: Summary | undefined) => cell(summary, 2, '×')
 
 /** A Markdown table padded the way Biome formats one, so `biome check` accepts the report as written. */
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((title, column) =>
     Math.max(3, title.length, ...rows.map((row) => (row[column] ?? '').length)),
   )
