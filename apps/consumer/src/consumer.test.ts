@@ -19,7 +19,14 @@ import { allSettled, run, serve } from './run.ts'
 // under the OS temp dir, type-checked with `skipLibCheck: false` by TypeScript 7 and 5.9, then run.
 
 const TYPESCRIPTS = { '7': join(REPO, 'node_modules/typescript/bin/tsc'), '5.9': 'node_modules/typescript/bin/tsc' }
-const NODE_FILES = ['contract.ts', 'server-koa.ts', 'server-redis.ts', 'client-node.ts', 'client-api.ts']
+const NODE_FILES = [
+  'contract.ts',
+  'server-koa.ts',
+  'server-redis.ts',
+  'server-fetch.ts',
+  'client-node.ts',
+  'client-api.ts',
+]
 const CJS_FILES = ['server-koa.cts', 'client-node.cts']
 const BROWSER_FILES = ['contract.ts', 'client-api.ts', 'client-browser.ts', 'client-react.ts']
 /** TypeScript 5.9 takes seconds per project, and more on a busy machine. */
@@ -59,7 +66,7 @@ beforeAll(async () => {
   }
   await allSettled([
     emit(app, ['contract.ts', 'server-koa.ts', 'client-node.ts', ...CJS_FILES]),
-    emit(bare, ['contract.ts', 'server-http.ts', 'client-node.ts']),
+    emit(bare, ['contract.ts', 'server-http.ts', 'server-fetch.ts', 'client-node.ts']),
   ])
 }, 300_000)
 
@@ -164,7 +171,7 @@ describe('type-checking a user project (strict, skipLibCheck: false)', () => {
       const config = writeTsconfig(bare, {
         target: 'node',
         mode: 'nodenext',
-        files: ['contract.ts', 'server-http.ts', 'client-node.ts'],
+        files: ['contract.ts', 'server-http.ts', 'server-fetch.ts', 'client-node.ts'],
       })
       const tsc = version === '7' ? TYPESCRIPTS['7'] : join(app, TYPESCRIPTS['5.9'])
       const checked = await run(process.execPath, [tsc, '-p', config], { cwd: bare })
@@ -217,6 +224,19 @@ describe('running the user project on Node', () => {
     async () => {
       const result = await flow(bare, 'out/server-http.js', 'out/client-node.js')
       expect(result).toEqual({ code: 0, stdout: 'received 3 ticks\n', stderr: '', serverErrors: '' })
+    },
+    SLOW,
+  )
+
+  it(
+    'a Fetch handler (@herald/server/fetch), with no framework installed, streams a Response',
+    async () => {
+      const result = await run(process.execPath, ['out/server-fetch.js'], { cwd: bare, timeoutMs: 60_000 })
+      expect(result).toEqual({
+        code: 0,
+        stdout: 'text/event-stream; charset=utf-8: received 3 ticks, 0 open after abort\n',
+        stderr: '',
+      })
     },
     SLOW,
   )
