@@ -332,4 +332,27 @@ describe('sse from @herald/server/fetch', () => {
       expect(channel.size).toBe(0)
     })
   })
+
+  describe('bad input', () => {
+    it('throws INVALID_OPTIONS for something that is not a channel, or options that are not an object', () => {
+      const channel = createChannel(fetchEvents)
+      channels.push(channel)
+      expect(() => sse({} as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
+      expect(() => sse(null as never)).toThrow(/expects a channel from createChannel\(\), received null/)
+      expect(() => sse(channel, 'x' as never)).toThrow(/options must be an object, received "x"/)
+      expect(() => sse(channel, { onError: 1 as never })).toThrow(/option 'onError' must be a function/)
+      expect(() => sse(channel, { maxTopics: -1 })).toThrow(/option 'maxTopics'/)
+    })
+
+    it('rejects a call without a Request, or with a bad init, and opens nothing', async () => {
+      const { channel, handler } = setup()
+      await expect(handler('http://herald.test/events' as never)).rejects.toMatchObject({
+        code: 'INVALID_OPTIONS',
+        message: 'a Fetch stream handler expects a Request, received "http://herald.test/events"',
+      })
+      await expect(handler(get(), 7 as never)).rejects.toThrow(/init must be an object, received 7/)
+      await expect(handler(get(), { address: 7 as never })).rejects.toThrow(/init.address must be a string/)
+      expect(channel.size).toBe(0)
+    })
+  })
 })

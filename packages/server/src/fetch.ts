@@ -1,8 +1,9 @@
 // The Fetch adapter: a channel served as a Web-standard `(request: Request) => Promise<Response>`
 // handler, for Hono, Next.js route handlers, Bun, Deno and any runtime with Fetch and streams.
 // Nothing on its path imports from `node:` at run time.
-import type { AnyEvents } from '@herald/schema'
+import { type AnyEvents, HeraldError } from '@herald/schema'
 import { fetchExchange } from './fetch-exchange.ts'
+import { describe, functionOption } from './options.ts'
 import { planStreams, type StreamAccessOptions } from './stream-access.ts'
 import type { TicketClaims } from './tickets.ts'
 import type { Channel, StreamRequest, StreamResponse } from './types.ts'
@@ -55,11 +56,33 @@ export function sse<TEvents extends AnyEvents, TState = undefined>(
   channel: Pick<Channel<TEvents>, 'handle' | 'events'>,
   options: FetchSseOptions<TEvents, TState> = {},
 ): FetchStreamHandler<TState> {
-  const onError = options.onError ?? (() => {})
-  const plan = planStreams<TEvents, FetchStreamContext<TState>>(channel.events, options, (error, context) =>
+  const plan = planStreams<TEvents, FetchStreamContext<TState>>(channel, options, (error, context) =>
     onError(error, context.request),
   )
+  functionOption('onError', options.onError)
+  const onError = options.onError ?? (() => {})
   return async (request, init = {}) => {
+    // Any realm's Request will do (an edge sandbox has its own): what is read of it is checked.
+    const given = request as Partial<Request> | null | undefined
+    if (
+      typeof given?.url !== 'string' ||
+      typeof given.headers?.forEach !== 'function' ||
+      typeof given.method !== 'string'
+    ) {
+      throw new HeraldError(
+        'INVALID_OPTIONS',
+        `a Fetch stream handler expects a Request, received ${describe(request)}`,
+      )
+    }
+    if (typeof init !== 'object' || init === null) {
+      throw new HeraldError(
+        'INVALID_OPTIONS',
+        `a Fetch stream handler's init must be an object, received ${describe(init)}`,
+      )
+    }
+    if (init.address !== undefined && typeof init.address !== 'string') {
+      throw new HeraldError('INVALID_OPTIONS', `init.address must be a string, received ${describe(init.address)}`)
+    }
     const target = new URL(request.url)
     const planned = plan(target.pathname + target.search)
     if ('refused' in planned) {

@@ -19,7 +19,7 @@ export function sse<TEvents extends AnyEvents>(
   options: SseOptions<TEvents> = {},
 ): Middleware {
   // An `authorize` that throws, or an undeclared topic from `topics`, goes to the app's error log.
-  const plan = planStreams<TEvents, Context>(channel.events, options, (error, ctx) => ctx.app.emit('error', error, ctx))
+  const plan = planStreams<TEvents, Context>(channel, options, (error, ctx) => ctx.app.emit('error', error, ctx))
   return (ctx) => {
     // A client going away mid-stream is how every stream ends, not an application error: keep
     // those resets out of Koa's error log, and pass anything else on.

@@ -2,10 +2,10 @@
 // before the channel takes it: check the adapter's options once, verify the request's ticket,
 // and decide its topics once it holds its slot under the connection limits.
 import { type AnyEvents, HeraldError } from '@herald/schema'
-import { functionOption, wholeNumberOption } from './options.ts'
+import { describe, functionOption, wholeNumberOption } from './options.ts'
 import type { TicketClaims, Tickets } from './tickets.ts'
 import { requestedTopics, resolveTopics, type TopicAccess } from './topic-access.ts'
-import type { StreamAccess } from './types.ts'
+import type { Channel, StreamAccess } from './types.ts'
 
 /** Options of an adapter: which topics a stream joins, and how its client proves who it is. */
 export interface StreamAccessOptions<TEvents extends AnyEvents, TContext> extends TopicAccess<TEvents, TContext> {
@@ -30,16 +30,27 @@ export type StreamPlan<TContext> =
     }
 
 /**
- * Checks an adapter's options (throws `INVALID_OPTIONS`) and returns how it plans each request
- * from its target (`url`, path and query). `access(context)` decides the topics with `context`
+ * Checks an adapter's channel and options (throws `INVALID_OPTIONS`) and returns how it plans
+ * each request from its target (`url`, path and query). `access(context)` decides the topics with `context`
  * (the adapter's: Koa's `ctx`), reporting an `authorize` that throws and an undeclared topic from
  * `topics` to `onError`.
  */
 export function planStreams<TEvents extends AnyEvents, TContext>(
-  events: TEvents,
+  channel: Pick<Channel<TEvents>, 'handle' | 'events'>,
   options: StreamAccessOptions<TEvents, TContext>,
   onError: (error: unknown, context: TContext) => void,
 ): (url: string | undefined) => StreamPlan<TContext> {
+  const candidate = channel as Partial<typeof channel> | null | undefined
+  if (typeof candidate?.handle !== 'function' || !(candidate.events?.specs instanceof Map)) {
+    throw new HeraldError(
+      'INVALID_OPTIONS',
+      `sse() expects a channel from createChannel(), received ${describe(channel)}`,
+    )
+  }
+  if (typeof options !== 'object' || options === null) {
+    throw new HeraldError('INVALID_OPTIONS', `sse() options must be an object, received ${describe(options)}`)
+  }
+  const { events } = channel
   // Checked once here, not at every request: a bad maxTopics (NaN) would otherwise lift the limit.
   functionOption('topics', options.topics)
   functionOption('authorize', options.authorize)
