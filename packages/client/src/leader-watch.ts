@@ -1,6 +1,8 @@
 // The time logic of the shared client's tabs, without the DOM: the tab holding the connection
-// shows it is alive, the others steal it when it has been silent too long, and a tab learns it was
-// frozen. A frozen page runs no task, so the only sign is a timer that fires far later than due.
+// shows it is alive, and the others steal it when it has been silent too long. A frozen page runs
+// no task, so the only sign of a freeze is a timer that fires far later than due: a holder that
+// was frozen steps down, a tab that was frozen waits before judging the holder. (What a frozen tab
+// missed, it learns from the holder's numbered notes: note-sequence.ts.)
 
 /** The clock a leader watch reads and schedules with. @default the global `Date.now` and `setInterval` */
 export interface WatchClock {
@@ -21,11 +23,6 @@ export interface LeaderWatchOptions {
   steal(): void
   /** The holder has been silent longer than `timeoutMs` (it was frozen): it must step down. */
   stall(): void
-  /**
-   * This tab was frozen: holding the connection, it stalled (called after `stall`); not holding it,
-   * it ran nothing (no tick, no note from the holder) for more than `timeoutMs`.
-   */
-  woke(): void
   clock?: WatchClock | undefined
 }
 
@@ -36,8 +33,7 @@ export interface LeaderWatch {
   /** This tab, holding the connection, showed it is alive (relayed an event, or took over). */
   beat(): void
   /**
-   * Whether this tab, holding the connection, may relay: `false`, after `stall` and `woke`, when
-   * it has been silent longer than `timeoutMs` (another tab may have taken over meanwhile).
+   * Whether this tab, holding the connection, may relay: `false`, after `stall`, when it has been silent longer than `timeoutMs` (another tab may have taken over meanwhile).
    */
   mayRelay(): boolean
   /** Stops the timer. */
@@ -52,27 +48,24 @@ const globalClock: WatchClock = {
 
 /** Starts a tab's watch: a timer every third of `timeoutMs` (none when it is 0). */
 export function createLeaderWatch(options: LeaderWatchOptions): LeaderWatch {
-  const { timeoutMs, leading, beacon, steal, stall, woke, clock = globalClock } = options
+  const { timeoutMs, leading, beacon, steal, stall, clock = globalClock } = options
   let heard = clock.now()
   let beat = heard
   /** When this tab last ran its watch: a tick, or a note from the holder. */
   let ran = heard
   // A tab that ran nothing for longer than the timeout was frozen (a hidden tab's timers are
-  // throttled, but it still gets the holder's notes). Its first task then tells, tick or note.
+  // throttled, but it still gets the holder's notes): its own silence is no sign of the holder's.
   const frozen = (now: number) => timeoutMs !== 0 && now - ran > timeoutMs
-  const wake = (now: number) => {
-    heard = now
-    woke()
-  }
 
   // A holder silent that long may have been replaced: it stops before relaying anything more.
   const stalled = () => {
     const now = clock.now()
     if (timeoutMs === 0 || now - beat <= timeoutMs) return false
-    // Said once per freeze: the late tick that follows is not another.
+    // Said once per freeze: the late tick that follows is not another. It then waits a whole
+    // timeout for the new holder before judging it.
     ran = now
+    heard = now
     stall()
-    wake(now)
     return true
   }
 
@@ -86,7 +79,7 @@ export function createLeaderWatch(options: LeaderWatchOptions): LeaderWatch {
       beacon()
     } else if (late) {
       // This tab slept, not (as far as it knows) the holder: it hears from it again before judging.
-      wake(now)
+      heard = now
     } else if (now - heard > timeoutMs) {
       heard = now
       steal()
@@ -96,12 +89,7 @@ export function createLeaderWatch(options: LeaderWatchOptions): LeaderWatch {
 
   return {
     heard() {
-      const now = clock.now()
-      const late = frozen(now)
-      ran = now
-      heard = now
-      // Holding the connection (another tab took it over meanwhile), it learns so by stalling.
-      if (late && !leading()) woke()
+      ran = heard = clock.now()
     },
     beat() {
       beat = clock.now()

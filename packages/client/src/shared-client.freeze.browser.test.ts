@@ -1,6 +1,15 @@
 import type { BrowserContext, CDPSession, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest'
 import { openSharedBrowser, type SharedBrowser, type SharedTestServer } from './test-shared-server.ts'
+import {
+  errors,
+  leader,
+  emitter as numbered,
+  openTabs as openFour,
+  ROOMS,
+  received,
+  sleep,
+} from './test-shared-tabs.ts'
 
 // Four tabs of one origin in Debian's headless Chromium sharing one Herald stream; one tab freezes
 // mid-stream (the one holding it, keeping its lock, which another steals; or another one), and
@@ -19,48 +28,8 @@ beforeAll(async () => {
 })
 afterAll(() => close())
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-/** The rooms of each tab: tab 0 is the first, which takes the connection; tabs 0 and 3 have both rooms. */
-const ROOMS = [[1, 2], [1], [2], [1, 2]]
-const received = (page: Page) => page.evaluate(() => [...window.shared.received])
-const errors = (page: Page) => page.evaluate(() => [...window.shared.errors])
-const leader = (page: Page) => page.evaluate(() => window.shared.leader())
-
-/** Four tabs in a context of their own (their own locks and channels), live on one stream. */
-async function openTabs(on: Pick<SharedBrowser, 'server' | 'context'> = { server, context }) {
-  const { server } = on
-  const own = await on.context.browser()?.newContext()
-  if (own === undefined) throw new Error('no browser')
-  onTestFinished(() => own.close())
-  const pages: Page[] = []
-  const pageErrors: string[] = []
-  for (const rooms of ROOMS) {
-    const page = await own.newPage()
-    page.on('pageerror', (error) => pageErrors.push(String(error)))
-    await page.goto(`${server.origin}/?${rooms.map((room) => `topic=room:${room}`).join('&')}&timeout=${TIMEOUT_MS}`)
-    await page.waitForFunction(() => window.shared !== undefined)
-    pages.push(page)
-  }
-  for (const page of pages) await expect.poll(() => page.evaluate(() => window.shared.state())).toBe('open')
-  expect(await Promise.all(pages.map(leader))).toEqual([true, false, false, false])
-  expect(server.channel.size).toBe(1)
-  return { pages, pageErrors }
-}
-
-/** Numbered events, in room 1, 2 or 3 (nobody's), or to everyone; and the list a tab must receive. */
-function emitter(to: SharedTestServer = server) {
-  const server = to
-  const sent: { seq: number; room: number | undefined }[] = []
-  const emit = (seq: number, toAll = false) => {
-    const room = toAll || seq % 6 === 0 ? undefined : (seq % 3) + 1
-    if (room === undefined) server.channel.emit('n', { seq })
-    else server.channel.to(`room:${room}`).emit('n', { seq })
-    sent.push({ seq, room })
-  }
-  const expected = (rooms: readonly number[]) =>
-    sent.filter(({ room }) => room === undefined || rooms.includes(room)).map(({ seq }) => seq)
-  return { emit, expected }
-}
+const openTabs = (on: Pick<SharedBrowser, 'server' | 'context'> = { server, context }) => openFour(on, TIMEOUT_MS)
+const emitter = (to: SharedTestServer = server) => numbered(to)
 
 /** Resumes a frozen tab, and measures how long it takes to hold every event of its rooms sent so far. */
 async function wake(cdp: CDPSession, page: Page, want: readonly number[]): Promise<number> {

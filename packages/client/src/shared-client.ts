@@ -2,6 +2,7 @@ import { type AnyEvents, decodeControl, encodeControl, HeraldError } from '@hera
 import { createClient } from './client.ts'
 import { type EventSourceLike, HeraldEventSource } from './event-source.ts'
 import { createLeaderWatch } from './leader-watch.ts'
+import { createNoteSequence, type NoteStamp } from './note-sequence.ts'
 import { compareIds, isAfter, oldestId } from './shared-ids.ts'
 import type { ClientOptions, HeraldClient } from './types.ts'
 
@@ -32,8 +33,11 @@ export interface SharedHeraldClient<TEvents extends AnyEvents> extends HeraldCli
   readonly leader: boolean
 }
 
-/** What tabs tell each other over the `BroadcastChannel`; `to` addresses one tab only. */
-type Note =
+/**
+ * What tabs tell each other over the `BroadcastChannel`; `to` addresses one tab only. Every note of
+ * the tab holding the connection carries its leadership and number (`lead`, `n`).
+ */
+type Note = (
   | {
       k: 'event'
       type: string
@@ -52,17 +56,30 @@ type Note =
   | { k: 'tab'; tab: string; topics: readonly string[]; position: string }
   | { k: 'bye'; tab: string }
   | { k: 'alive' }
-  /** From a tab that woke from a freeze: where it stands, so the holder replays what it missed. */
-  | { k: 'behind'; tab: string; position: string }
+  /**
+   * From a tab that lost notes (it was frozen): where it stands, so the holder replays what it
+   * missed, and the last note it heard (a resume sent since is on its way).
+   */
+  | { k: 'behind'; tab: string; position: string; heard?: NoteStamp | undefined }
+  /**
+   * From the holder: the events it relays next follow `from` (its stream restarts there); to one
+   * tab, the answer to its `behind` when there is nothing to replay.
+   */
+  | { k: 'resume'; from: string; to?: string }
+) & { lead?: string; n?: number }
 
 /** The notes only the tab holding the connection sends: signs that it is alive. */
-const FROM_LEADER: ReadonlySet<Note['k']> = new Set(['event', 'open', 'error', 'roll', 'alive'])
+const FROM_LEADER: ReadonlySet<Note['k']> = new Set(['event', 'open', 'error', 'roll', 'alive', 'resume'])
 
 /** How long a tab that takes the connection over waits for the others to say where they are. */
 const ROLL_CALL_MS = 100
 const CONNECTING = 0
 const OPEN = 1
 const CLOSED = 2
+
+/** Whether a stream restarting at `from` replays all a tab at `position` lacks (or can do no better). */
+const covers = (from: string, position: string) =>
+  position === '' || (from !== '' && (compareIds(from, position) ?? 0) <= 0)
 
 /**
  * Like `createClient`, but the tabs of one origin share one stream: one tab holds the connection
@@ -71,9 +88,9 @@ const CLOSED = 2
  * decoded and validated by its own contract, with its own listeners, hooks and state. When the
  * tab holding it closes (or is silent for `leaderTimeoutMs`: frozen, it keeps the lock, which
  * another steals), another takes it over and resumes from the oldest position of all tabs;
- * each tab drops what it had already, so none loses or repeats an event. A tab that was frozen
- * tells the holder where it stands when it wakes, and the stream resumes from there (once for
- * several woken tabs), each tab again dropping what it had. The ticket function of
+ * each tab drops what it had already, so none loses or repeats an event. A tab that lost notes
+ * of the holder (it was frozen; the holder numbers them) tells it where it stands, and the stream
+ * resumes from there (once for several tabs), each tab again dropping what it had. The ticket function of
  * the tab holding the connection is the one called. Throws `INVALID_OPTIONS` where there is no
  * Web Locks or `BroadcastChannel` (a server render).
  */
@@ -99,6 +116,9 @@ export function createSharedClient<TEvents extends AnyEvents>(
 
   // This tab's side: where it stands in the stream, and the EventSource its own client reads.
   let position = lastEventId ?? ''
+  /** This tab lost notes and said so: it skips events until the holder resumes from its position. */
+  let missed = false
+  const sequence = createNoteSequence()
   let view: TabSource | undefined
   /** The topics of every tab, this one included (kept by all, so any can take the lead). */
   const tabs = new Map<string, readonly string[]>()
@@ -119,10 +139,15 @@ export function createSharedClient<TEvents extends AnyEvents>(
   /** The positions of woken tabs behind this one (leading), caught up together by one reconnection. */
   let lagging: string[] = []
   let catchUp: ReturnType<typeof setTimeout> | undefined
+  /** The last resume this tab (leading) sent to all: where its stream restarted, and the note's stamp. */
+  let resumed: (NoteStamp & { from: string }) | undefined
 
-  const send = (note: Note) => {
-    channel.postMessage(note)
-    receive(note)
+  /** Sends a note to every other tab and to this one; holding the connection, numbers it. */
+  const send = (note: Note): Note => {
+    const sent = leading ? { ...note, ...sequence.stamp() } : note
+    channel.postMessage(sent)
+    receive(sent)
+    return sent
   }
   const announce = () => send({ k: 'tab', tab, topics: view?.asked ?? [], position })
   const union = () => new Set([...tabs.values()].flat())
@@ -180,17 +205,31 @@ export function createSharedClient<TEvents extends AnyEvents>(
         if (leading) lead()
         return
       case 'alive':
+        // Still waiting: its `behind` may have been lost (the holder paused too); asking again is free.
+        if (missed && !leading) fellBehind()
         return
       case 'behind':
-        // During a takeover the roll call takes it; later, the stream replays from it.
-        rollCall?.set(note.tab, note.position)
-        return behind(note.position)
+        return behind(note)
+      case 'resume':
+        if (!missed) return
+        // Events follow `from` now; past this tab's position (a takeover that missed it), it asks again.
+        if (note.to !== undefined || covers(note.from, position)) missed = false
+        else fellBehind()
+        return
     }
+  }
+
+  // This tab lost notes: it tells the holder where it stands, and skips every event until the
+  // holder's stream restarts from there (the events it skips are replayed, in order).
+  function fellBehind() {
+    missed = true
+    send({ k: 'behind', tab, position, heard: sequence.heard })
   }
 
   // An event from the leader: moves this tab's position, and reaches its client when it is one
   // of its topics', or a broadcast, and new to it.
   function arrived(note: Extract<Note, { k: 'event' }>) {
+    if (missed) return
     const { type, id, topics } = note
     const control = type.startsWith('herald:')
     const fresh = id === '' || isAfter(id, position)
@@ -295,6 +334,8 @@ export function createSharedClient<TEvents extends AnyEvents>(
   async function takeOver(mine: number): Promise<void> {
     if (ended || mine !== request) return
     leading = true
+    sequence.lead()
+    resumed = undefined
     watch.beat()
     rollCall = new Map()
     send({ k: 'roll' })
@@ -311,6 +352,9 @@ export function createSharedClient<TEvents extends AnyEvents>(
   // Opens the leader's stream from `start` (empty: live only), asking for the union of the topics.
   function connect(start: string) {
     asked = union()
+    // What this tab relays from now on follows `start`: the tabs waiting for a replay learn so.
+    const { lead = '', n = 0 } = send({ k: 'resume', from: start })
+    resumed = { lead, n, from: start }
     // The stream asks for `topic:` lines, naming the topics (of those it joined) each event was
     // sent to: what the leader routes by.
     const lined = new URL(String(url), (globalThis as { location?: { href: string } }).location?.href)
@@ -326,11 +370,23 @@ export function createSharedClient<TEvents extends AnyEvents>(
     } as ClientOptions<TEvents>)
   }
 
-  // A woken tab is behind this one (leading): within the roll call's delay, so that tabs waking
+  // A tab lost notes (leading, this one answers): within the roll call's delay, so that tabs waking
   // together cost one reconnection, the stream resumes from the oldest of them. The events replayed
   // reach every tab, and each drops what it had, so only the woken ones receive them.
-  function behind(at: string) {
-    if (!leading || connection === undefined || !((compareIds(at, position) ?? 0) < 0)) return
+  function behind(note: Extract<Note, { k: 'behind' }>) {
+    if (!leading || ended) return
+    const { tab: from, position: at, heard } = note
+    // During a takeover the roll call takes it: the stream will start there or before.
+    if (rollCall !== undefined) return void rollCall.set(from, at)
+    if (connection === undefined) return
+    // It asks again, but a resume sent after the last note it heard starts early enough: on its way.
+    const last = resumed
+    if (last !== undefined && heard?.lead === last.lead && last.n >= heard.n && covers(last.from, at)) return
+    if (catchUp === undefined && !((compareIds(at, position) ?? 0) < 0)) {
+      // Not behind this tab: it lost no event (only notes), or none that can be placed.
+      send({ k: 'resume', from: position, to: from })
+      return
+    }
     lagging.push(at)
     catchUp ??= setTimeout(() => {
       const start = oldestId(lagging)
@@ -365,6 +421,7 @@ export function createSharedClient<TEvents extends AnyEvents>(
     if (!leading) return
     leading = false
     rollCall = undefined
+    resumed = undefined
     // The next takeover's roll call asks every tab where it stands anyway.
     clearTimeout(catchUp)
     catchUp = undefined
@@ -394,7 +451,7 @@ export function createSharedClient<TEvents extends AnyEvents>(
   // The holder sends a beacon; the others steal the lock when it has been silent too long. A holder
   // silent that long may have been replaced: it steps down before relaying anything more (it learns
   // of a steal only when its own tasks run, in no set order). A tab that was frozen, holding the
-  // connection or not, missed what was sent meanwhile: it tells the holder where it stands.
+  // connection or not, missed what was sent meanwhile: the next numbered note shows it (see below).
   const watch = createLeaderWatch({
     timeoutMs: leaderTimeoutMs,
     leading: () => leading && !ended,
@@ -403,14 +460,20 @@ export function createSharedClient<TEvents extends AnyEvents>(
       if (!ended) queue(true)
     },
     stall: stepDown,
-    woke: () => {
-      if (!ended) send({ k: 'behind', tab, position })
-    },
   })
 
   channel.onmessage = (message: MessageEvent<Note>) => {
-    if (FROM_LEADER.has(message.data.k)) watch.heard()
-    receive(message.data)
+    const note = message.data
+    if (FROM_LEADER.has(note.k)) watch.heard()
+    if (note.lead !== undefined && note.n !== undefined && !ended) {
+      // Another holder speaks: this one may have been frozen and replaced (it then steps down).
+      if (leading && note.lead !== sequence.mine) watch.mayRelay()
+      const verdict = sequence.check({ lead: note.lead, n: note.n })
+      if (verdict === 'seen') return
+      // A number skipped: this tab lost notes (Chromium drops those a paused page would get).
+      if (verdict === 'lost' && !leading) fellBehind()
+    }
+    receive(note)
   }
   queue(false)
   const leave = () => {
