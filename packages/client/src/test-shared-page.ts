@@ -20,7 +20,14 @@ client.onError((error) => errors.push(`${error.code}: ${error.message}`))
 
 declare global {
   interface Window {
-    shared: { received: number[]; errors: string[]; state(): string; leader(): boolean; topics(): readonly string[] }
+    shared: {
+      received: number[]
+      errors: string[]
+      state(): string
+      leader(): boolean
+      topics(): readonly string[]
+      subscribe(topic: `room:${number}`): void
+    }
   }
 }
 window.shared = {
@@ -29,4 +36,5 @@ window.shared = {
   state: () => client.state,
   leader: () => client.leader,
   topics: () => client.topics,
+  subscribe: (topic) => client.subscribe(topic),
 }
