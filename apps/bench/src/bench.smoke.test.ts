@@ -5,6 +5,7 @@ import { afterAll, expect, it } from 'vitest'
 import { runBench } from './bench.ts'
 import { killAll } from './processes.ts'
 import { SERVERS, smokeScenarios } from './scenarios.ts'
+import { deliveries, perfectDeliveries } from './test-delivery.ts'
 
 afterAll(killAll)
 
@@ -19,31 +20,7 @@ it('every server delivers every event to every client, once and in order', { tim
     log: () => {},
   })
 
-  const deliveries = results.delivery.map((run) => ({
-    run: `${run.scenario} ${run.server}`,
-    error: run.error,
-    delivered: run.load?.delivered,
-    lost: run.load?.lost,
-    duplicated: run.load?.duplicated,
-    reordered: run.load?.reordered,
-    unexpected: run.load?.unexpected,
-    badStatus: run.load?.badStatus,
-  }))
-  const expected = scenarios.flatMap((scenario) =>
-    scenario.kind !== 'delivery'
-      ? []
-      : SERVERS.map((server) => ({
-          run: `${scenario.id} ${server}`,
-          error: undefined,
-          delivered: scenario.clients * scenario.events,
-          lost: 0,
-          duplicated: 0,
-          reordered: 0,
-          unexpected: 0,
-          badStatus: 0,
-        })),
-  )
-  expect(deliveries).toEqual(expected)
+  expect(deliveries(results.delivery)).toEqual(perfectDeliveries(scenarios, SERVERS))
 
   expect(results.idleMemory.map((run) => [run.server, run.error, Number.isFinite(run.heapPerConnection)])).toEqual(
     SERVERS.map((server) => [server, undefined, true]),

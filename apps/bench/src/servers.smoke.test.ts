@@ -4,6 +4,7 @@ import { afterAll, expect, it } from 'vitest'
 import { runBench } from './bench.ts'
 import { killAll } from './processes.ts'
 import { type ServerName, smokeScenarios } from './scenarios.ts'
+import { deliveries, perfectDeliveries } from './test-delivery.ts'
 
 afterAll(killAll)
 
@@ -14,27 +15,5 @@ it('the Hono servers (Fetch adapter, Node path, streamSSE) deliver every event o
   const scenarios = smokeScenarios().filter((scenario) => scenario.kind === 'delivery' && scenario.rate === 0)
   const results = await runBench({ scenarios, servers, rounds: 1, source: true, cpuProf: false, log: () => {} })
 
-  const seen = results.delivery.map((run) => ({
-    run: `${run.scenario} ${run.server}`,
-    error: run.error,
-    delivered: run.load?.delivered,
-    lost: run.load?.lost,
-    duplicated: run.load?.duplicated,
-    reordered: run.load?.reordered,
-    badStatus: run.load?.badStatus,
-  }))
-  const expected = scenarios.flatMap((scenario) =>
-    scenario.kind !== 'delivery'
-      ? []
-      : servers.map((server) => ({
-          run: `${scenario.id} ${server}`,
-          error: undefined,
-          delivered: scenario.clients * scenario.events,
-          lost: 0,
-          duplicated: 0,
-          reordered: 0,
-          badStatus: 0,
-        })),
-  )
-  expect(seen).toEqual(expected)
+  expect(deliveries(results.delivery)).toEqual(perfectDeliveries(scenarios, servers))
 })
