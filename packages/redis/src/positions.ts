@@ -10,14 +10,6 @@ export function eventOf(epoch: string, { id, fields }: Entry): StoredEvent {
   return topics === undefined || topics === '' ? event : { ...event, topics: topics.split('\n') }
 }
 
-/** Merges lists each in id order into one in id order, an event held by several lists once. */
-export function merge(lists: readonly StoredEvent[][]): StoredEvent[] {
-  const nonEmpty = lists.filter((list) => list.length > 0)
-  if (nonEmpty.length <= 1) return nonEmpty[0] ?? []
-  const all = nonEmpty.flat().sort((a, b) => compareEventIds(a.id, b.id))
-  return all.filter((event, index) => index === 0 || (all[index - 1] as StoredEvent).id !== event.id)
-}
-
 /** Orders two stream positions `ms-seq`. */
 export function compare(a: string, b: string): number {
   return compareEventIds(a as EventId, b as EventId)

@@ -5,13 +5,14 @@ import {
   type EventId,
   epochOf,
   isEpoch,
+  mergeEvents,
   type Replay,
   type StoredEvent,
 } from '@herald/server'
 import type { RedisEngineConnection } from './client.ts'
 import { type Entry, entriesOf } from './entries.ts'
 import { type RedisEngineOptions, resolveRedisEngineOptions } from './options.ts'
-import { compare, eventOf, inRange, merge, positionLength, positionOf } from './positions.ts'
+import { compare, eventOf, inRange, positionLength, positionOf } from './positions.ts'
 import { runReadLoop } from './read-loop.ts'
 import { EPOCH_SCRIPT, PUBLISH_SCRIPT, REPLAY_SCRIPT, runScript } from './scripts.ts'
 
@@ -326,7 +327,7 @@ export async function createRedisEngine(options: RedisEngineOptions): Promise<Re
         }
         lists.push(entriesOf(reply[3 + 2 * index]).map((entry) => eventOf(state.epoch, entry)))
       }
-      const all = merge(lists)
+      const all = mergeEvents(lists)
       const head = tip !== '' && compare(tip, state.start) > 0 ? tip : state.start
       if (known && compare(position, head) <= 0) {
         await delivered(state, positionOf(all.at(-1)))

@@ -1,6 +1,7 @@
 import type { Replay, StoredEvent } from './engine.ts'
 import { compareEventIds, type EventId } from './event-id.ts'
 import { createHistory, type History } from './history.ts'
+import { mergeEvents } from './merge-events.ts'
 
 /** The histories of a log's topics and of its broadcasts, bounded each and in total. */
 export interface TopicHistory {
@@ -92,17 +93,9 @@ export function createTopicHistory(options: TopicHistoryOptions): TopicHistory {
         if (part.gap) topicGaps.push(topic)
         parts.push(part)
       }
-      const events = merge(parts.map((part) => part.events))
+      const events = mergeEvents(parts.map((part) => part.events))
       const gap = (parts[0] as Replay).gap
       return topics.length === 0 ? { events, gap } : { events, gap, topicGaps }
     },
   }
-}
-
-/** Merges lists each in id order into one in id order, an event held by several lists once. */
-function merge(lists: readonly (readonly StoredEvent[])[]): StoredEvent[] {
-  const nonEmpty = lists.filter((list) => list.length > 0)
-  if (nonEmpty.length <= 1) return [...(nonEmpty[0] ?? [])]
-  const all = nonEmpty.flat().sort((a, b) => compareEventIds(a.id, b.id))
-  return all.filter((event, index) => index === 0 || (all[index - 1] as StoredEvent).id !== event.id)
 }
