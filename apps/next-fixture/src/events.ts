@@ -2,5 +2,5 @@
 import { defineEvents } from '@herald/schema'
 import * as z from 'zod'
 
-/** `n` carries the number of the emit, so the test can tell each event apart. */
-export const fixtureEvents = defineEvents({ n: z.object({ seq: z.int() }) })
+/** `n` carries the number of the emit, so the test can tell each event apart; `blob` fills queues. */
+export const fixtureEvents = defineEvents({ n: z.object({ seq: z.int() }), blob: z.string() })

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { connect as connectSocket, createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { createClient, type HeraldClient, HeraldEventSource } from '@herald/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -161,6 +161,33 @@ describe(`a Next.js route handler serving a channel (next ${mode})`, () => {
     const resumed = connect({ lastEventId: id }, '/edge')
     expect(await resumed.received(1)).toEqual([2])
     resumed.client.close()
+    await sizeIs(0, true)
+  })
+
+  it('cuts off an edge stream whose client stops reading, and serves on', async () => {
+    await sizeIs(0, true)
+    const { port } = new URL(base)
+    const socket = connectSocket(Number(port), '127.0.0.1')
+    socket.on('error', () => {})
+    socket.write(`GET /edge HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: text/event-stream\r\n\r\n`)
+    await sizeIs(1, true)
+    socket.pause() // reads nothing more: the kernel's buffers fill, then Next's, then Herald's queue
+    // 1 MiB a round (16 blobs of 64 KiB), until the stream is cut for holding over 256 KiB unsent.
+    let sent = 0
+    while ((await size(true)) > 0 && sent < 64) {
+      await fetch(`${base}/edge?fill=16`)
+      sent += 1
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    console.log(`edge stream of a client that stopped reading cut after ${sent} MiB`)
+    expect(await size(true)).toBe(0)
+    socket.destroy()
+    // The route serves the next client as before.
+    const after = connect({}, '/edge')
+    await after.opened
+    await emit(3, true)
+    expect(await after.received(1)).toEqual([3])
+    after.client.close()
     await sizeIs(0, true)
   })
 })
