@@ -153,6 +153,8 @@ typeOnly(() => {
   // Options without topics fit any contract.
   const plain: ClientOptions = { withCredentials: true }
   createClient(chat, '/events', plain)
+  const ticketOnly: ClientOptions = { ticket: () => 't' }
+  createClient(chat, '/events', ticketOnly)
 
   // @ts-expect-error 'rooom' is not a topic kind
   createClient(chat, '/events', { topics: ['rooom:1'] })
@@ -170,6 +172,19 @@ typeOnly(() => {
   createClient(chat, '/events', { ticket: () => 42 })
   // @ts-expect-error the ticket option is a function, not a ticket
   createClient(chat, '/events', { ticket: 'ticket' })
+  // The ticket function is given the topics the connection asks for, typed by the contract.
+  createClient(chat, '/events', {
+    topics: ['room:1'],
+    ticket: (topics) => {
+      expectTypeOf(topics).toEqualTypeOf<readonly Topic<Chat>[]>()
+      return topics.join(',')
+    },
+  })
+  createClient(chat, '/events', { ticket: async (topics: readonly string[]) => topics.join(',') })
+  // @ts-expect-error topics are strings, not numbers
+  createClient(chat, '/events', { ticket: (topics: readonly number[]) => String(topics) })
+  // @ts-expect-error the function is given a list of topics, not one topic
+  createClient(chat, '/events', { ticket: (topic: Topic<Chat>) => topic })
   // @ts-expect-error options typed for another contract do not fit
   createClient(events, '/events', options)
 })

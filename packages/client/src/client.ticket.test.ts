@@ -16,6 +16,8 @@ const dropFirst =
     if (n < drops) res.end()
   }
 
+const codes = (errors: readonly { code: string }[]) => errors.map((error) => error.code)
+
 describe.concurrent('createClient: the ticket option', () => {
   it('fetches a fresh ticket before every connection, and sends it with the topics and the last id', async (context) => {
     const { expect } = context
@@ -113,6 +115,38 @@ describe.concurrent('createClient: the ticket option', () => {
     ])
     expect(client.topics).toEqual(['room:1', 'room:2'])
     expect(errors).toEqual([])
+  })
+
+  it('calls the ticket function with the topics each connection asks for, after subscribe and unsubscribe too', async (context) => {
+    const { expect } = context
+    const { serve, track } = fixtures(context)
+    // The first connection drops: a reconnection with the same topics asks for a ticket for them again.
+    const server = await serve(dropFirst(1))
+    const given: (readonly string[])[] = []
+    const { client, texts, errors } = track(server.url, {
+      topics: ['room:1', 'room:1', 'user:ann'],
+      ticket: (topics) => {
+        given.push(topics)
+        return `t${given.length}`
+      },
+    })
+    await expect.poll(() => texts).toEqual(['hi 0', 'hi 1'])
+    client.subscribe('room:2')
+    client.unsubscribe('user:ann')
+    await expect.poll(() => texts).toEqual(['hi 0', 'hi 1', 'hi 2'])
+    client.unsubscribe('room:1')
+    client.unsubscribe('room:2')
+    await expect.poll(() => texts).toEqual(['hi 0', 'hi 1', 'hi 2', 'hi 3'])
+    // Exactly the topics each URL carried, in its order; a frozen copy the function may keep.
+    expect(given).toEqual([['room:1', 'user:ann'], ['room:1', 'user:ann'], ['room:1', 'room:2'], []])
+    expect(server.requests.map(({ ticket, topics }) => ({ ticket, topics }))).toEqual([
+      { ticket: 't1', topics: ['room:1', 'user:ann'] },
+      { ticket: 't2', topics: ['room:1', 'user:ann'] },
+      { ticket: 't3', topics: ['room:1', 'room:2'] },
+      { ticket: 't4', topics: [] },
+    ])
+    for (const topics of given) expect(Object.isFrozen(topics)).toBe(true)
+    expect(codes(errors)).toEqual(['CONNECTION_LOST'])
   })
 
   it('fetches a new ticket when the watchdog gives up a silent connection', async (context) => {

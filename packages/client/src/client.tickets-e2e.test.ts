@@ -216,6 +216,42 @@ describe('createClient: stream tickets against a real Herald server', () => {
   })
 })
 
+describe('createClient: a ticket function given the topics', () => {
+  it('asks the ticket route for the topics of each connection, so a room subscribed later joins', async (context) => {
+    const { expect } = context
+    const { serve, track } = fixtures(context)
+    const tickets = createTickets({ secret: SECRET, ttlMs: 10_000 })
+    /** The topics each `POST /tickets?topic=…` asked for: the ticket names those and no other. */
+    const routeAsked: string[][] = []
+    const route: Koa.Middleware = (ctx) => {
+      const topics = [ctx.query['topic'] ?? []].flat()
+      routeAsked.push(topics)
+      ctx.body = { ticket: tickets.issue({ user: 'ann', topics }) }
+    }
+    const server = await serve({
+      routes: { 'POST /tickets': route },
+      sse: { tickets, topics: (ctx) => [`user:${(ctx.state['ticket'] as TicketClaims).user}`], authorize: () => true },
+    })
+    const ticket = async (topics: readonly Topic<Chat>[]) => {
+      const query = new URLSearchParams(topics.map((topic) => ['topic', topic]))
+      const response = await fetch(`${server.origin}/tickets?${query}`, { method: 'POST' })
+      return ((await response.json()) as { ticket: string }).ticket
+    }
+    const { client, texts, errors } = track(server.url, { topics: ['room:1'], ticket })
+    await expect.poll(() => client.topics).toEqual(['user:ann', 'room:1'])
+    client.subscribe('room:2')
+    await expect.poll(() => client.topics).toEqual(['user:ann', 'room:1', 'room:2'])
+    client.unsubscribe('room:1')
+    await expect.poll(() => client.topics).toEqual(['user:ann', 'room:2'])
+    server.channel.to('room:1').emit('message', { text: 'room 1' })
+    server.channel.to('room:2').emit('message', { text: 'room 2' })
+    await expect.poll(() => texts).toEqual(['room 2'])
+    expect(routeAsked).toEqual([['room:1'], ['room:1', 'room:2'], ['room:2']])
+    expect(server.requests.map((request) => request.topics)).toEqual(routeAsked)
+    expect(errors).toEqual([])
+  })
+})
+
 describe('createClient: 401 and 403 from authentication in front of sse()', () => {
   it.for([401, 403])('stops reconnecting on %i after a kill', async (status, context) => {
     const { expect } = context

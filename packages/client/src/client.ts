@@ -106,7 +106,7 @@ export function createClient<TEvents extends AnyEvents>(
     source?.close()
     const asked = topics.connecting()
     if (ticket === undefined) return listen(streamUrl(href, asked))
-    fetchTicket(ticket, shown, scrub).then(
+    fetchTicket(ticket, asked as readonly Topic<TEvents>[], shown, scrub).then(
       (value) => {
         if (current === attempt && !closed()) listen(streamUrl(href, asked, value))
       },

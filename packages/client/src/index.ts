@@ -14,7 +14,15 @@ export type { SelfCheck, SelfCheckContext, SelfCheckRun } from './self-check.ts'
 export { selfCheck } from './self-check.ts'
 export type { SharedClientOptions, SharedHeraldClient } from './shared-client.ts'
 export { createSharedClient } from './shared-client.ts'
-export type { ClientOptions, ConnectionState, EventMeta, HeraldClient, Listener, StreamOptions } from './types.ts'
+export type {
+  ClientOptions,
+  ConnectionState,
+  EventMeta,
+  HeraldClient,
+  Listener,
+  StreamOptions,
+  TicketFunction,
+} from './types.ts'
 export type {
   AddListenerOptions,
   EventListenerLike,

@@ -65,6 +65,10 @@ export function createHolder<TEvents extends AnyEvents>(options: HolderOptions<T
       tapped = this
     }
     override dispatchEvent(event: Event): boolean {
+      // Whether the stream ended for good, as the EventSource says before its listeners run: with
+      // a ticket (or topics changed since), the holder's client closes it on any error to
+      // reconnect with a URL of its own, which is no end for the tabs.
+      const ended = this.readyState === CLOSED
       const result = super.dispatchEvent(event)
       if (!active() || this !== tapped || !watch.mayRelay()) return result
       watch.beat()
@@ -86,7 +90,7 @@ export function createHolder<TEvents extends AnyEvents>(options: HolderOptions<T
       } else if (event.type === 'error') {
         live = false
         const { message, status } = event as Event & { message?: string; status?: number }
-        send({ k: 'error', closed: this.readyState === CLOSED, message, status })
+        send({ k: 'error', closed: ended, message, status })
       }
       return result
     }

@@ -1,21 +1,21 @@
 import { HeraldError } from '@herald/schema'
-
-/** The `ticket` option: returns a fresh stream ticket, or a promise of one. */
-export type TicketSource = () => string | Promise<string>
+import type { TicketFunction } from './types.ts'
 
 /**
- * Calls `ticket` for a new connection. Resolves to the ticket; rejects with a `CONNECTION_LOST`
- * error saying why (`ticket` threw or rejected, or returned no non-empty string), worded with
- * `shown` and `scrub` as the client's other errors.
+ * Calls `ticket` for a new connection, with the topics that connection will ask for. Resolves to
+ * the ticket; rejects with a `CONNECTION_LOST` error saying why (`ticket` threw or rejected, or
+ * returned no non-empty string), worded with `shown` and `scrub` as the client's other errors.
  */
-export async function fetchTicket(
-  ticket: TicketSource,
+export async function fetchTicket<TTopic extends string>(
+  ticket: TicketFunction<TTopic>,
+  topics: readonly TTopic[],
   shown: string,
   scrub: (text: string) => string,
 ): Promise<string> {
   let value: unknown
   try {
-    value = await ticket()
+    // A frozen copy: the function may keep it, and cannot change the client's own list.
+    value = await ticket(Object.freeze([...topics]))
   } catch (error) {
     // Not String(error): an object without a string form would throw here.
     const why = error instanceof Error ? error.message : typeof error === 'string' ? error : typeof error

@@ -40,11 +40,13 @@ export interface ClientOptions<TEvents extends AnyEvents = Events> {
   topics?: readonly Topic<TEvents>[] | undefined
   /**
    * Returns a fresh stream ticket (from an authenticated request), sent as the `ticket` query
-   * parameter. It is called before every connection, the first and each reconnect, so the
-   * client reconnects by itself rather than leave it to the EventSource. If it throws or rejects,
-   * the client reports `CONNECTION_LOST` and tries again after the backoff.
+   * parameter. It is called before every connection, the first and each reconnect, with the
+   * topics that connection is about to ask for (the `topic` parameters of its URL, after any
+   * `subscribe` or `unsubscribe`), so the ticket can name exactly those; a function that ignores
+   * them works too. The client reconnects by itself rather than leave it to the EventSource. If
+   * it throws or rejects, the client reports `CONNECTION_LOST` and tries again after the backoff.
    */
-  ticket?: (() => string | Promise<string>) | undefined
+  ticket?: TicketFunction<Topic<TEvents>> | undefined
   /**
    * A development check of what sits between server and client: pass `selfCheck` (imported from
    * `@herald/client`) to have events arriving batched, or a proxy's idle timeout shorter than the
@@ -53,6 +55,12 @@ export interface ClientOptions<TEvents extends AnyEvents = Events> {
    */
   selfCheck?: SelfCheck | false | undefined
 }
+
+/**
+ * The `ticket` option: given the topics the connection is about to ask for, returns a fresh stream
+ * ticket, or a promise of one.
+ */
+export type TicketFunction<TTopic extends string = string> = (topics: readonly TTopic[]) => string | Promise<string>
 
 /** What a listener learns about the event besides its payload. */
 export interface EventMeta<TName extends string = string> {
