@@ -1,10 +1,11 @@
-import type { ConnectionState, HeraldClient } from '@herald/client'
+import type { ConnectionState, HeraldClient, SharedHeraldClient } from '@herald/client'
 import type { HeraldError } from '@herald/schema'
 import { useState } from 'react'
 import { type AskedRooms, Chat } from './chat-view.tsx'
 import { Clock, Person } from './demos.tsx'
 import type { ExampleEvents, User } from './events.ts'
-import { HeraldProvider, useConnectionState } from './herald.ts'
+import { HeraldProvider, useConnectionState, useHeraldClient } from './herald.ts'
+import type { TabsMode } from './open-client.ts'
 
 /** The props of `App`. */
 export interface AppProps {
@@ -14,8 +15,10 @@ export interface AppProps {
   readonly first: HeraldClient<ExampleEvents>
   /** Opens a new client: what Start does. */
   readonly connect: () => HeraldClient<ExampleEvents>
-  /** The rooms the chat asks for, which each connection's ticket names. */
+  /** The rooms the chat asks for, which a new client (Start) asks for first. */
   readonly asked: AskedRooms
+  /** Whether the page's tabs share one stream (`createSharedClient`) or each opens its own. */
+  readonly mode: TabsMode
 }
 
 /**
@@ -23,7 +26,9 @@ export interface AppProps {
  * the one client through `HeraldProvider`. Stop closes the client and keeps it, so the badge says
  * `closed` and the last values stay on screen; Start opens a new one.
  */
-export function App({ user, first, connect, asked }: AppProps) {
+export function App({ user, first, connect, asked, mode }: AppProps) {
+  const factory = mode === 'shared' ? 'createSharedClient' : 'createClient'
+
   const [client, setClient] = useState(first)
   const start = () => {
     if (client.state === 'closed') setClient(connect())
@@ -36,7 +41,21 @@ export function App({ user, first, connect, asked }: AppProps) {
         React hooks of <code>@herald/react</code>. The server emits a <code>time</code> event every second, and a{' '}
         <code>name</code> then an <code>age</code> a second later; each payload is checked against the shared zod
         schemas on both ends, and a <code>time</code> arrives here as a real <code>Date</code>. If the connection drops,
-        the client reconnects by itself and resumes after the last event it got.
+        the client reconnects by itself and resumes after the last event it got.{' '}
+        <span id="tabs" data-mode={mode}>
+          {mode === 'shared' ? (
+            <>
+              All the tabs you open of this page share one connection (<code>createSharedClient</code>): one tab holds
+              the stream and passes its events to the others, and when it closes another takes over;{' '}
+              <a href="?tabs=own">open it with ?tabs=own</a> for one connection per tab.
+            </>
+          ) : (
+            <>
+              Each tab of this page opens a connection of its own (<code>createClient</code>, <code>?tabs=own</code>
+              ); <a href="/">without it</a> the tabs share one.
+            </>
+          )}
+        </span>
       </p>
       <div className="bar">
         <Connection />
@@ -53,7 +72,7 @@ export function App({ user, first, connect, asked }: AppProps) {
         </button>
       </div>
       <p className="hint">
-        <strong>Start</strong> opens the stream (<code>createClient</code>); <strong>Stop</strong> closes it (
+        <strong>Start</strong> opens the stream (<code>{factory}</code>); <strong>Stop</strong> closes it (
         <code>client.close()</code>): the server drops the connection and the values stop updating.
       </p>
       <Problem />
@@ -66,14 +85,21 @@ export function App({ user, first, connect, asked }: AppProps) {
   )
 }
 
-/** The connection badge and the last event id: `useConnectionState()`. */
+/**
+ * The connection badge and the last event id: `useConnectionState()`. Shared, whether this tab
+ * holds the connection (`client.leader`, read on each render: each event renders it again).
+ */
 function Connection() {
   const { state, lastEventId } = useConnectionState()
+  const leader = (useHeraldClient() as Partial<SharedHeraldClient<ExampleEvents>> | null)?.leader
   return (
     <p>
       Connection:{' '}
-      <span id="state" data-state={state}>
+      <span id="state" data-state={state} data-leader={leader}>
         {state}
+      </span>{' '}
+      <span id="holder" className="note">
+        {leader === undefined || state === 'closed' ? '' : leader ? 'this tab holds it' : 'through another tab'}
       </span>{' '}
       <span className="note" title="Sent as Last-Event-ID when the client reconnects">
         {lastEventId === '' ? '' : `last id ${lastEventId}`}

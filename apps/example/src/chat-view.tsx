@@ -5,7 +5,7 @@ import { useConnectionState, useEventListener, useHeraldClient } from './herald.
 import { post } from './open-client.ts'
 import { type GapNote, type Line, Lines, type RoomStatus, RoomView } from './room-view.tsx'
 
-/** The rooms the chat asks for: `Chat` keeps it current, and each connection's ticket names them. */
+/** The rooms the chat asks for: `Chat` keeps it current, and a new client (Start) asks for them first. */
 export interface AskedRooms {
   rooms: ReadonlySet<Room>
 }
@@ -43,8 +43,8 @@ export function Chat({ user, asked }: { user: User | undefined; asked: AskedRoom
   const [say, setSay] = useState<{ room: Room; text: string }>({ room: 'lobby', text: '' })
   const [result, setResult] = useState('')
 
-  // Before any effect, hence before `useTopic`'s subscribe and the reconnect it makes: the next
-  // connection's ticket names the rooms wanted now.
+  // Before any effect: a client opened by Start asks for the rooms wanted now. (Each connection's
+  // ticket names the topics it asks for: the client gives them to the ticket function.)
   useLayoutEffect(() => {
     asked.rooms = wanted
   }, [asked, wanted])
@@ -111,8 +111,9 @@ export function Chat({ user, asked }: { user: User | undefined; asked: AskedRoom
       <p id="chat-about" className="note">
         The chat shares the stream above, with <em>topics</em>. Sign in as alice or bob (a demo: no password; the server
         remembers who you are in a signed, HttpOnly cookie). The page then asks <code>POST /tickets</code> for a
-        short-lived, single-use stream <em>ticket</em> before each connection and opens{' '}
-        <code>/events?ticket=…&amp;topic=room:lobby&amp;…</code>. The server joins the stream to{' '}
+        short-lived, single-use stream <em>ticket</em> naming the rooms of each connection before it opens{' '}
+        <code>/events?ticket=…&amp;topic=room:lobby&amp;…</code>; with the tabs sharing one connection, the tab holding
+        it asks for every tab's rooms, and its ticket names them all. The server joins the stream to{' '}
         <code>user:&lt;you&gt;</code> itself (your notices) and asks <code>authorize</code> about each room:{' '}
         <code>secret</code> is alice's only, so bob's page shows it <em>refused</em> while his other rooms carry on.
         Each room's panel holds its topic with <code>useTopic</code>: <strong>Join</strong> and <strong>Leave</strong>{' '}

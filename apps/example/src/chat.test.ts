@@ -84,7 +84,8 @@ it('joins each user to their rooms and their own notices; bob is refused the sec
     'user:bob',
   ])
   expect(await pages.bob.locator('#errors').textContent()).toBe('') // a refused topic is no stream error
-  expect(server.channel.size).toBe(2) // one connection per page, whatever its topics
+  // One connection per page, whatever its topics: each user's page is the only tab of its context.
+  expect(server.channel.size).toBe(2)
 })
 
 it('each page receives only what its user may read', async () => {
@@ -145,7 +146,11 @@ it("resumes after a drop: the quiet room's messages replayed, a gap noted for th
   say('lobby', 'while away')
   for (let index = 1; index <= 25; index++) say('dev', `burst ${index}`)
   for (const user of ['alice', 'bob'] as const) {
-    await expect.poll(() => pages[user].locator('#room-dev .gap').getAttribute('data-count')).toBe('1')
+    // The client reconnects after its backoff (300 ms doubled, jittered: 0.7 to 1.1 s measured, with
+    // either client), past the poll's default second.
+    await expect
+      .poll(() => pages[user].locator('#room-dev .gap').getAttribute('data-count'), { timeout: 5000 })
+      .toBe('1')
     expect(await pages[user].locator('#room-dev .gap').textContent()).toMatch(/messages of this room were lost here/)
     // Past a gap nothing of that topic is replayed (the page would refetch it); the lobby resumes whole.
     await expect.poll(async () => (await messages(user, 'lobby')).at(-1)).toBe('while away')

@@ -97,8 +97,11 @@ it("serves a plain browser EventSource: Herald's stream is standard SSE", async 
 it('says what it demonstrates and what Start and Stop do', async () => {
   const about = (await page.locator('#about').textContent()) ?? ''
   expect(about).toMatch(/time[\s\S]*name[\s\S]*age/)
+  // The page's tabs share one connection (`?tabs=own`: one each, for comparison).
+  expect(about).toMatch(/tabs you open of this page share one connection \(createSharedClient\)/)
+  expect(await page.locator('#tabs').getAttribute('data-mode')).toBe('shared')
   const hint = (await page.locator('.hint').textContent()) ?? ''
-  expect(hint).toMatch(/Start[\s\S]*opens the stream/)
+  expect(hint).toMatch(/Start[\s\S]*opens the stream \(createSharedClient\)/)
   expect(hint).toMatch(/Stop[\s\S]*closes it/)
 })
 

@@ -1,4 +1,4 @@
-import { createClient, type HeraldClient } from '@herald/client'
+import { createClient, createSharedClient, type HeraldClient } from '@herald/client'
 import { type ExampleEvents, type ExampleTopic, events, type Room, type User } from './events.ts'
 
 /** Who the server says is signed in (its cookie is HttpOnly: the page can neither read nor forge it). */
@@ -8,18 +8,37 @@ export async function signedInUser(): Promise<User | undefined> {
 }
 
 /**
- * Opens the page's stream. Signed out: the public stream, broadcasts only. Signed in: the chat's
- * rooms too (`rooms()` now), with a fresh single-use ticket before every connection naming the
- * rooms `rooms()` returns then, so a room joined later is in the next connection's ticket.
+ * How the page's tabs connect: `shared` (the default), one stream for all the tabs of the browser
+ * (`createSharedClient`); `own` (`?tabs=own`), a stream per tab (`createClient`), for comparison.
  */
-export function openClient(user: User | undefined, rooms: () => Iterable<Room>): HeraldClient<ExampleEvents> {
-  if (user === undefined) return createClient(events, '/events')
-  const topics = [...rooms()].map((room): ExampleTopic => `room:${room}`)
-  return createClient(events, '/events', { topics, ticket: () => ticket(rooms()) })
+export type TabsMode = 'shared' | 'own'
+
+/** The mode the page's URL asks for: `?tabs=own`, or shared. */
+export function tabsMode(search: string): TabsMode {
+  return new URLSearchParams(search).get('tabs') === 'own' ? 'own' : 'shared'
 }
 
-async function ticket(rooms: Iterable<Room>): Promise<string> {
-  const query = new URLSearchParams([...rooms].map((room) => ['topic', `room:${room}`]))
+/**
+ * Opens the page's stream. Signed out: the public stream, broadcasts only. Signed in: the chat's
+ * rooms too (`rooms()` now), with a fresh single-use ticket before every connection naming the
+ * topics that connection asks for. Shared, the tab holding the connection asks for the rooms of
+ * every tab of the same user, and its ticket names them all; the tabs of another user (or signed
+ * out) share a stream of their own, since one user's ticket must not carry another's tabs.
+ */
+export function openClient(
+  user: User | undefined,
+  rooms: () => Iterable<Room>,
+  mode: TabsMode = 'shared',
+): HeraldClient<ExampleEvents> {
+  const topics = user === undefined ? [] : [...rooms()].map((room): ExampleTopic => `room:${room}`)
+  const options = user === undefined ? {} : { topics, ticket }
+  if (mode === 'own') return createClient(events, '/events', options)
+  return createSharedClient(events, '/events', { ...options, name: `herald-example:${user ?? 'signed-out'}` })
+}
+
+/** Asks the server for a ticket naming `topics`: `POST /tickets?topic=room:lobby&…` as the signed-in user. */
+async function ticket(topics: readonly ExampleTopic[]): Promise<string> {
+  const query = new URLSearchParams(topics.map((topic) => ['topic', topic]))
   const response = await fetch(`/tickets?${query}`, { method: 'POST' })
   if (!response.ok) throw new Error(`POST /tickets answered ${response.status}: ${await response.text()}`)
   return ((await response.json()) as { ticket: string }).ticket
