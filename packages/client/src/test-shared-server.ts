@@ -1,9 +1,10 @@
 // The server of the shared-client browser test: Koa over HTTP/1.1 on 127.0.0.1, serving the test
 // page (bundled from test-shared-page.ts by esbuild) and Herald's real channel at `/events`,
-// which accepts every topic asked for. It counts the stream requests.
-import type { AddressInfo } from 'node:net'
+// which accepts every topic asked for. It counts the stream requests. With `tickets`, the stream
+// requires a ticket, issued by `POST /tickets?topic=…` for exactly the topics asked.
+import type { AddressInfo, Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { type Channel, createChannel } from '@herald/server'
+import { type Channel, createChannel, createTickets } from '@herald/server'
 import { sse } from '@herald/server/koa'
 import { build } from 'esbuild'
 import Koa from 'koa'
@@ -16,6 +17,10 @@ export interface SharedTestServer {
   readonly origin: string
   /** The `topic` parameters of every request to `/events`, in order. */
   readonly requests: (readonly string[])[]
+  /** The topics of every ticket `POST /tickets` issued, in order (with `tickets`). */
+  readonly tickets: (readonly string[])[]
+  /** Destroys the socket of every open stream, as a dropped connection; returns how many. */
+  kill(): number
   close(): Promise<void>
 }
 
@@ -23,6 +28,8 @@ export interface SharedTestServer {
 export interface SharedTestServerOptions {
   /** How many events the channel keeps for replay. @default the channel's */
   historySize?: number | undefined
+  /** Whether the stream requires a ticket, issued by `POST /tickets?topic=…` for those topics. @default false */
+  tickets?: boolean | undefined
 }
 
 /** Bundles the page and starts the server. */
@@ -39,8 +46,13 @@ export async function startSharedServer(options: SharedTestServerOptions = {}): 
   })
   const script = bundle.outputFiles[0]?.text ?? ''
   const channel = createChannel(sharedEvents, { heartbeatMs: 0, retryMs: 300, historySize: options.historySize })
-  const stream = sse(channel, { authorize: () => true })
+  const issuer = options.tickets
+    ? createTickets({ secret: 'a shared-client test secret, 32 bytes or more' })
+    : undefined
+  const stream = sse(channel, { authorize: () => true, tickets: issuer })
   const requests: (readonly string[])[] = []
+  const tickets: (readonly string[])[] = []
+  const streamSockets = new Set<Socket>()
   const app = new Koa()
   app.silent = true
   app.use(async (ctx, next) => {
@@ -51,8 +63,15 @@ export async function startSharedServer(options: SharedTestServerOptions = {}): 
       ctx.type = 'html'
       ctx.body =
         '<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"></head><body><script type="module" src="/app.js"></script></body></html>'
+    } else if (ctx.path === '/tickets' && ctx.method === 'POST' && issuer !== undefined) {
+      const topics = new URLSearchParams(ctx.querystring).getAll('topic')
+      tickets.push(topics)
+      ctx.body = { ticket: issuer.issue({ user: 'ann', topics }) }
     } else if (ctx.path === '/events') {
       requests.push(ctx.querystring === '' ? [] : new URLSearchParams(ctx.querystring).getAll('topic'))
+      const socket = ctx.req.socket
+      streamSockets.add(socket)
+      socket.once('close', () => streamSockets.delete(socket))
       await stream(ctx, next)
     }
   })
@@ -63,6 +82,12 @@ export async function startSharedServer(options: SharedTestServerOptions = {}): 
     channel,
     origin: `http://127.0.0.1:${port}`,
     requests,
+    tickets,
+    kill() {
+      const count = streamSockets.size
+      for (const socket of streamSockets) socket.destroy()
+      return count
+    },
     async close() {
       await channel.close()
       http.closeAllConnections()
