@@ -1,6 +1,7 @@
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { openSharedBrowser, type SharedTestServer } from './test-shared-server.ts'
+import { openTabs } from './test-shared-tabs.ts'
 
 // Eight tabs of one origin in Debian's headless Chromium, over HTTP/1.1 (past the browser's six
 // connections per host), sharing one Herald stream; the tab holding it closes mid-stream.
@@ -19,27 +20,7 @@ const ROOMS = [[1, 2], [1], [2], [3], [4], [1, 3], [2, 4], [4]]
 const received = (page: Page) => page.evaluate(() => [...window.shared.received])
 
 it('eight tabs share one stream; when its tab closes, the others lose and repeat nothing', async () => {
-  const pages: Page[] = []
-  const pageErrors: string[] = []
-  for (const rooms of ROOMS) {
-    const page = await context.newPage()
-    page.on('pageerror', (error) => pageErrors.push(String(error)))
-    await page.goto(`${server.origin}/?${rooms.map((room) => `topic=room:${room}`).join('&')}`)
-    await page.waitForFunction(() => window.shared !== undefined)
-    pages.push(page)
-  }
-  for (const page of pages) await expect.poll(() => page.evaluate(() => window.shared.state())).toBe('open')
-  // Each tab's client sees the topics of its own, as the server's hello named them.
-  for (const [index, page] of pages.entries()) {
-    await expect
-      .poll(() => page.evaluate(() => [...window.shared.topics()].sort()))
-      .toEqual(ROOMS[index]?.map((room) => `room:${room}`))
-  }
-  expect(await Promise.all(pages.map((page) => page.evaluate(() => window.shared.leader())))).toEqual([
-    true,
-    ...Array(7).fill(false),
-  ])
-  expect(server.channel.size).toBe(1) // one stream for eight tabs
+  const { pages, pageErrors } = await openTabs({ server, context }, undefined, { rooms: ROOMS })
   const before = server.requests.length
 
   // A sequence over rooms 1 to 5 and broadcasts; the leader tab closes halfway through.
@@ -79,7 +60,7 @@ it('eight tabs share one stream; when its tab closes, the others lose and repeat
   // A ninth tab that resumes from an older id (seq 50) joins; the leader closes before any new
   // event. The next leader resumes from the oldest position, seq 50: the ninth tab gets what it
   // missed, and the other tabs drop the replayed events they had.
-  const late = await context.newPage()
+  const late = await (pages[1] as Page).context().newPage() // the tabs' own context: their locks
   late.on('pageerror', (error) => pageErrors.push(String(error)))
   await late.goto(`${server.origin}/?topic=room:1&topic=room:4&last=${encodeURIComponent(ids[49] ?? '')}`)
   await late.waitForFunction(() => window.shared !== undefined)

@@ -1,6 +1,7 @@
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { openSharedBrowser, type SharedTestServer } from './test-shared-server.ts'
+import { openTabs } from './test-shared-tabs.ts'
 
 // Four tabs of one origin in Debian's headless Chromium sharing one Herald stream that requires
 // tickets: the holder's ticket function fetches one from `POST /tickets?topic=…` for the union of
@@ -25,28 +26,7 @@ const states = (page: Page) => page.evaluate(() => [...window.shared.states])
 const sorted = (topics: readonly string[] | undefined) => [...(topics ?? [])].sort()
 
 it('tabs on a ticketed stream: the ticket names the union, and drops and a new room lose nothing', async () => {
-  const pages: Page[] = []
-  const pageErrors: string[] = []
-  for (const rooms of ROOMS) {
-    const page = await context.newPage()
-    page.on('pageerror', (error) => pageErrors.push(String(error)))
-    await page.goto(`${server.origin}/?ticket&${rooms.map((room) => `topic=room:${room}`).join('&')}`)
-    await page.waitForFunction(() => window.shared !== undefined)
-    pages.push(page)
-  }
-  for (const page of pages) await expect.poll(() => page.evaluate(() => window.shared.state())).toBe('open')
-  for (const [index, page] of pages.entries()) {
-    await expect
-      .poll(() => page.evaluate(() => [...window.shared.topics()].sort()))
-      .toEqual(ROOMS[index]?.map((room) => `room:${room}`))
-  }
-  expect(await Promise.all(pages.map((page) => page.evaluate(() => window.shared.leader())))).toEqual([
-    true,
-    false,
-    false,
-    false,
-  ])
-  expect(server.channel.size).toBe(1) // one stream for four tabs
+  const { pages, pageErrors } = await openTabs({ server, context }, undefined, { rooms: ROOMS, query: 'ticket' })
   // Only the holder's ticket function ran, and the stream open now asked for the union, with a ticket naming it.
   await expect.poll(() => sorted(server.requests.at(-1))).toEqual(UNION)
   expect(sorted(server.tickets.at(-1))).toEqual(UNION)

@@ -16,28 +16,52 @@ export const errors = (page: Page) => page.evaluate(() => [...window.shared.erro
 /** Whether a tab holds the connection. */
 export const leader = (page: Page) => page.evaluate(() => window.shared.leader())
 
+/** Which tabs `openTabs` opens. */
+export interface TabsOptions {
+  /** The rooms of each tab, one tab each. @default ROOMS (four tabs) */
+  rooms?: readonly (readonly number[])[] | undefined
+  /** More of each page's query (`ticket`: the page asks the server for a ticket). */
+  query?: string | undefined
+}
+
 /**
- * Four tabs in a context of their own (their own locks and channels), live on one stream, with
- * `leaderTimeoutMs` set to `timeoutMs` (the default when undefined).
+ * Tabs in a context of their own (their own locks and channels), live on one stream, each with its
+ * rooms' topics, with `leaderTimeoutMs` set to `timeoutMs` (the default when undefined). The
+ * first holds the connection.
  */
-export async function openTabs(on: Pick<SharedBrowser, 'server' | 'context'>, timeoutMs: number | undefined) {
+export async function openTabs(
+  on: Pick<SharedBrowser, 'server' | 'context'>,
+  timeoutMs: number | undefined,
+  options: TabsOptions = {},
+) {
   const { server } = on
+  const rooms = options.rooms ?? ROOMS
   const own = await on.context.browser()?.newContext()
   if (own === undefined) throw new Error('no browser')
   onTestFinished(() => own.close())
   const pages: Page[] = []
   const pageErrors: string[] = []
-  const timeout = timeoutMs === undefined ? '' : `&timeout=${timeoutMs}`
-  for (const rooms of ROOMS) {
+  for (const tab of rooms) {
     const page = await own.newPage()
     page.on('pageerror', (error) => pageErrors.push(String(error)))
-    await page.goto(`${server.origin}/?${rooms.map((room) => `topic=room:${room}`).join('&')}${timeout}`)
+    const query = [
+      options.query,
+      ...tab.map((room) => `topic=room:${room}`),
+      timeoutMs === undefined ? undefined : `timeout=${timeoutMs}`,
+    ]
+    await page.goto(`${server.origin}/?${query.filter((part) => part !== undefined).join('&')}`)
     await page.waitForFunction(() => window.shared !== undefined)
     pages.push(page)
   }
   for (const page of pages) await expect.poll(() => page.evaluate(() => window.shared.state())).toBe('open')
-  expect(await Promise.all(pages.map(leader))).toEqual([true, false, false, false])
-  expect(server.channel.size).toBe(1)
+  // Each tab's client sees the topics of its own, as the server's hello named them.
+  for (const [index, page] of pages.entries()) {
+    await expect
+      .poll(() => page.evaluate(() => [...window.shared.topics()].sort()))
+      .toEqual(rooms[index]?.map((room) => `room:${room}`))
+  }
+  expect(await Promise.all(pages.map(leader))).toEqual(pages.map((_, index) => index === 0))
+  expect(server.channel.size).toBe(1) // one stream for every tab
   return { pages, pageErrors }
 }
 
