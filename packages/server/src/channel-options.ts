@@ -25,6 +25,9 @@ export interface ChannelSettings<TPublished extends EventId | Promise<EventId>> 
   ownsEngine: boolean
 }
 
+/** Numbers the requests whose client has no address, each a client key of its own. */
+let unknownClients = 0
+
 /** Checks `createChannel`'s arguments; throws `INVALID_OPTIONS` for any it cannot use. */
 export function resolveChannelOptions<TPublished extends EventId | Promise<EventId>>(
   events: AnyEvents,
@@ -92,7 +95,9 @@ export function resolveChannelOptions<TPublished extends EventId | Promise<Event
     // Node's requests, and the Fetch adapter's view of one (method, url, headers, socket.remoteAddress).
     clientKey:
       (options.clientKey as ((req: ExchangeRequest) => string) | undefined) ??
-      ((req) => req.socket?.remoteAddress ?? ''),
+      // A request without an address (a Fetch request not given one) is told apart from every
+      // other: per-client limits cannot count it, rather than count every such client as one.
+      ((req) => req.socket?.remoteAddress ?? `unknown:${++unknownClients}`),
     replayBudget,
     replayWindowMs,
     engine,

@@ -73,6 +73,8 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
     const current = from !== undefined && epochOf(from) === engine.epoch && compareEventIds(from, startId) >= 0
     return current ? 0 : Math.min(replayEstimate * (topics + 1), settings.replayBudget)
   }
+  /** Requests admitted whose topics are still being decided (an `authorize` pending). */
+  const deciding = new Set<ExchangeResponse>()
   const frames = createFrameCache()
   const limit = createBufferLimit(settings.maxBufferedBytes)
   const fanOut = createFanOut<Connection>({ frames, send: limit.send, newest: engine.lastId })
@@ -190,13 +192,22 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
       } catch {
         return failed()
       }
+      // Until they are decided, `close()` turns it away: an `authorize` that never settles holds
+      // neither the request nor its slot past the channel's end.
+      deciding.add(res)
+      res.once('close', () => deciding.delete(res))
       Promise.resolve(decided)
         .then((granted) => {
+          deciding.delete(res)
           // The client may have left, or the channel closed, while its topics were decided.
           if (gone(res)) return
           if (closed) return turnAwayClosed(res, jitter(retryMs))
           checkTopics(granted)
           open(granted)
+        })
+        .catch((error: unknown) => {
+          deciding.delete(res)
+          throw error
         })
         .catch(failed)
     },
@@ -208,6 +219,8 @@ export function createChannel<TEvents extends AnyEvents, TPublished extends Even
       unsubscribe()
       // Spread the reconnections of every client over [retryMs, 2·retryMs).
       endStreams()
+      for (const res of deciding) if (!res.headersSent && !gone(res)) turnAwayClosed(res, jitter(retryMs))
+      deciding.clear()
       // A passed engine may serve other channels too: it is its creator's to close.
       if (settings.ownsEngine) await engine.close()
     },

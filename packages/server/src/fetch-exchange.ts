@@ -12,7 +12,8 @@ const encoder = new TextEncoder()
 /** A Fetch request as a channel reads it, the response it writes, and the `Response` that makes. */
 export interface FetchExchange {
   readonly req: ExchangeRequest
-  readonly res: ExchangeResponse
+  /** `leave()`: the client left, or nothing will be sent; the exchange ends quietly. */
+  readonly res: ExchangeResponse & { leave(): void }
   /** Settles once the channel sent the head (or the client left first: then a bodiless `499`). */
   readonly response: Promise<Response>
 }

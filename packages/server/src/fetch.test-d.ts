@@ -29,11 +29,18 @@ expectTypeOf(handler).toEqualTypeOf<FetchStreamHandler<User>>()
 expectTypeOf(handler(new Request('http://x/events'), { state: { id: 'ann' } })).toEqualTypeOf<Promise<Response>>()
 // @ts-expect-error state must be a User
 void handler(new Request('http://x/events'), { state: { name: 'ann' } })
+// @ts-expect-error a handler whose topics read the state must be given it
+void handler(new Request('http://x/events'))
+// @ts-expect-error ...in its init too
+void handler(new Request('http://x/events'), { address: '127.0.0.1' })
 
 // Without state, the handler is called with the request alone.
 const plain = sse(channel)
 expectTypeOf(plain).parameter(0).toEqualTypeOf<Request>()
 expectTypeOf(plain(new Request('http://x/events'))).toEqualTypeOf<Promise<Response>>()
+// Exported as it is, it fits a Next.js route handler: Next passes its route context second.
+const GET: (request: Request, context: { params: Promise<{ slug: string }> }) => Promise<Response> = plain
+void GET
 sse(channel, {
   topics: (context) => {
     expectTypeOf(context.state).toEqualTypeOf<undefined>()

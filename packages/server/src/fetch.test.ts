@@ -216,7 +216,7 @@ describe('sse from @herald/server/fetch', () => {
       }
       await body.cancel()
       // Single use: the same ticket again is refused.
-      expect((await handler(get(`?ticket=${ticket}`))).status).toBe(401)
+      expect((await handler(get(`?ticket=${ticket}`), { state: 'from-app' })).status).toBe(401)
     })
   })
 
@@ -353,6 +353,67 @@ describe('sse from @herald/server/fetch', () => {
       await expect(handler(get(), 7 as never)).rejects.toThrow(/init must be an object, received 7/)
       await expect(handler(get(), { address: 7 as never })).rejects.toThrow(/init.address must be a string/)
       expect(channel.size).toBe(0)
+    })
+  })
+
+  describe('found in review', () => {
+    it('turns a request still waiting on authorize away when the channel closes', async () => {
+      const { channel, handler } = setup({}, { authorize: () => new Promise<boolean>(() => {}) })
+      const pending = handler(get('?topic=room:1'))
+      await settled()
+      await channel.close()
+      const response = await pending
+      expect(response.headers.get(REFUSED_HEADER)).toBe('closed')
+      expect(await response.text()).toMatch(/^retry: \d+\n\n$/)
+      expect(channel.size).toBe(0)
+    })
+
+    it('counts requests given no address as clients of their own, not as one', async () => {
+      const { channel, handler } = setup({ maxConnectionsPerClient: 1, historySize: 10, replayBudget: 5 })
+      const ids = [1, 2, 3, 4, 5, 6].map((seq) => channel.emit('n', { seq }))
+      const from = { 'last-event-id': ids[0] as string }
+      // Each replays 5 events, the whole budget of one client: shared, the second would be turned away.
+      const first = readSse(await handler(get('', from)))
+      const second = readSse(await handler(get('', from)))
+      expect((await first.until(5, 'n')).length).toBe(5)
+      expect((await second.until(5, 'n')).length).toBe(5)
+      expect(channel.size).toBe(2)
+      // Given the same address, they are one client again.
+      const third = await handler(get(), { address: '10.0.0.1' })
+      const fourth = await handler(get(), { address: '10.0.0.1' })
+      expect(third.headers.get(REFUSED_HEADER)).toBeNull()
+      expect(fourth.headers.get(REFUSED_HEADER)).toBe('busy')
+      await Promise.all([first.cancel(), second.cancel(), readSse(third).cancel()])
+    })
+
+    it('answers HEAD and POST without spending or asking for a ticket', async () => {
+      const issuer = createTickets({ secret: 'fetch-tickets-test-secret-0123456789abcdef' })
+      const { channel, handler } = setup({}, { tickets: issuer, authorize: () => true })
+      const ticket = issuer.issue({ user: 'ann', topics: ['room:1'] })
+      const head = await handler(new Request(`${URL_BASE}?ticket=${ticket}`, { method: 'HEAD' }))
+      expect(head.status).toBe(200)
+      expect(head.body).toBeNull()
+      const post = await handler(new Request(`${URL_BASE}?ticket=${ticket}`, { method: 'POST' }))
+      expect(post.status).toBe(405)
+      expect(post.headers.get('allow')).toBe('GET, HEAD')
+      // Still unspent: the stream opens with it.
+      const body = readSse(await handler(get(`?ticket=${ticket}&topic=room:1`)))
+      const [hello] = await body.until(1, 'herald:hello')
+      expect(dataOf<{ topics: string[] }>(hello).topics).toEqual(['room:1'])
+      expect(channel.size).toBe(1)
+      await body.cancel()
+    })
+
+    it('removes its abort listener when the channel throws at once (a clientKey that throws)', async () => {
+      const { handler } = setup({
+        clientKey: () => {
+          throw new Error('no key')
+        },
+      })
+      const request = get('', {}, new AbortController().signal)
+      const before = getEventListeners(request.signal, 'abort').length
+      await expect(handler(request)).rejects.toThrow('no key')
+      expect(getEventListeners(request.signal, 'abort')).toHaveLength(before)
     })
   })
 })

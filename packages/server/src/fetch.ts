@@ -10,6 +10,7 @@ import type { Channel, StreamRequest, StreamResponse } from './types.ts'
 
 /** What `topics` and `authorize` get: the request, its ticket's claims, and the state you passed. */
 export interface FetchStreamContext<TState = undefined> {
+  /** The stream's request. */
   readonly request: Request
   /** The claims of the request's ticket, with the `tickets` option. */
   readonly ticket: TicketClaims | undefined
@@ -33,16 +34,21 @@ export interface FetchStreamInit<TState = undefined> {
   /** Given to `topics` and `authorize` as `context.state`: the user your middleware authenticated. */
   state?: TState | undefined
   /**
-   * The client's address, which the channel's `maxConnectionsPerClient` counts by (its default
-   * `clientKey` reads it as `req.socket.remoteAddress`). Without it, every client shares one key.
+   * The client's address, which the channel's `maxConnectionsPerClient` and `replayBudget` count
+   * by (its default `clientKey` reads it as `req.socket.remoteAddress`). Without it each request
+   * counts as a client of its own: those per-client limits do not apply.
    */
   address?: string | undefined
+  /** What Next.js passes a route handler besides the request: ignored, so `export const GET = sse(channel)` fits. */
+  params?: unknown
 }
 
-/** A Fetch handler serving a channel's stream. */
+/** A Fetch handler serving a channel's stream; `init.state` is required when `TState` cannot be undefined. */
 export type FetchStreamHandler<TState = undefined> = (
   request: Request,
-  init?: FetchStreamInit<TState>,
+  ...init: undefined extends TState
+    ? [init?: FetchStreamInit<TState>]
+    : [init: FetchStreamInit<TState> & { readonly state: TState }]
 ) => Promise<Response>
 
 /**
@@ -61,7 +67,7 @@ export function sse<TEvents extends AnyEvents, TState = undefined>(
   )
   functionOption('onError', options.onError)
   const onError = options.onError ?? (() => {})
-  return async (request, init = {}) => {
+  const handler = async (request: Request, init: FetchStreamInit<TState> = {}): Promise<Response> => {
     // Any realm's Request will do (an edge sandbox has its own): what is read of it is checked.
     const given = request as Partial<Request> | null | undefined
     if (
@@ -84,7 +90,7 @@ export function sse<TEvents extends AnyEvents, TState = undefined>(
       throw new HeraldError('INVALID_OPTIONS', `init.address must be a string, received ${describe(init.address)}`)
     }
     const target = new URL(request.url)
-    const planned = plan(target.pathname + target.search)
+    const planned = plan(target.pathname + target.search, request.method)
     if ('refused' in planned) {
       return new Response(planned.refused, { status: 401, headers: { 'content-type': 'text/plain; charset=utf-8' } })
     }
@@ -92,7 +98,13 @@ export function sse<TEvents extends AnyEvents, TState = undefined>(
     const context = { request, ticket: planned.ticket, state: init.state as TState }
     // The channel reads and writes only what `ExchangeRequest` and `ExchangeResponse` declare
     // (exchange.ts), which Node's objects and these both have.
-    channel.handle(req as unknown as StreamRequest, res as unknown as StreamResponse, planned.access(context))
+    try {
+      channel.handle(req as unknown as StreamRequest, res as unknown as StreamResponse, planned.access(context))
+    } catch (error) {
+      res.leave() // frees the request's abort listener; nothing was sent
+      throw error
+    }
     return response
   }
+  return handler as FetchStreamHandler<TState>
 }

@@ -5,6 +5,7 @@ export { compareEventIds, createEpoch, epochOf, isEpoch, parseEventId } from './
 export type { MemoryEngineOptions } from './memory-engine.ts'
 export { createMemoryEngine } from './memory-engine.ts'
 export { mergeEvents } from './merge-events.ts'
+export type { StreamAccessOptions } from './stream-access.ts'
 export type { TicketClaims, Tickets, TicketsOptions } from './tickets.ts'
 export { createTickets } from './tickets.ts'
 export type { TopicAccess, TopicRequest } from './topic-access.ts'

@@ -27,7 +27,7 @@ export function sse<TEvents extends AnyEvents>(
     ctx.onerror = (error) => {
       if (!isDisconnect(error)) onerror(error)
     }
-    const planned = plan(ctx.req.url)
+    const planned = plan(ctx.req.url, ctx.req.method)
     if ('refused' in planned) {
       ctx.status = 401
       ctx.body = planned.refused

@@ -31,7 +31,7 @@ export type StreamPlan<TContext> =
 
 /**
  * Checks an adapter's channel and options (throws `INVALID_OPTIONS`) and returns how it plans
- * each request from its target (`url`, path and query). `access(context)` decides the topics with `context`
+ * each request from its target (`url`, path and query) and method. `access(context)` decides the topics with `context`
  * (the adapter's: Koa's `ctx`), reporting an `authorize` that throws and an undeclared topic from
  * `topics` to `onError`.
  */
@@ -39,7 +39,7 @@ export function planStreams<TEvents extends AnyEvents, TContext>(
   channel: Pick<Channel<TEvents>, 'handle' | 'events'>,
   options: StreamAccessOptions<TEvents, TContext>,
   onError: (error: unknown, context: TContext) => void,
-): (url: string | undefined) => StreamPlan<TContext> {
+): (url: string | undefined, method: string | undefined) => StreamPlan<TContext> {
   const candidate = channel as Partial<typeof channel> | null | undefined
   if (typeof candidate?.handle !== 'function' || !(candidate.events?.specs instanceof Map)) {
     throw new HeraldError(
@@ -62,9 +62,12 @@ export function planStreams<TEvents extends AnyEvents, TContext>(
   }
   const access = { ...options, maxTopics: wholeNumberOption('maxTopics', options.maxTopics, 100) }
   const usesTopics = options.topics !== undefined || options.authorize !== undefined || options.tickets !== undefined
-  return (url) => {
+  return (url, method) => {
     const requested = requestedTopics(url)
-    if (!usesTopics && requested.length === 0) return { ticket: undefined, access: () => undefined }
+    // Only a GET opens a stream: anything else is answered by the channel (HEAD, 405), and spends
+    // no single-use ticket.
+    if (method !== 'GET' || (!usesTopics && requested.length === 0))
+      return { ticket: undefined, access: () => undefined }
     let ticket: TicketClaims | undefined
     if (options.tickets !== undefined) {
       const query = url?.indexOf('?') ?? -1

@@ -44,7 +44,12 @@ export interface ChannelOptions<TPublished extends EventId | Promise<EventId> = 
   maxConnections?: number | undefined
   /** The most streams open at once per client key (see `clientKey`). @default unlimited */
   maxConnectionsPerClient?: number | undefined
-  /** The key `maxConnectionsPerClient` counts by. @default the socket's remote address */
+  /**
+   * The key `maxConnectionsPerClient` and `replayBudget` count by. Behind the Fetch adapter it gets
+   * a view of the request: `method`, `url`, lower-cased `headers`, and `socket.remoteAddress` (the
+   * handler's `address`). @default the socket's remote address; a request without one (a Fetch
+   * request given no `address`) is a client of its own, which per-client limits cannot count
+   */
   clientKey?: ((req: StreamRequest) => string) | undefined
   /** Unsent bytes a stream may queue before it is cut off (it resumes from history). @default 1048576 */
   maxBufferedBytes?: number | undefined
