@@ -94,7 +94,7 @@ export function resolveChannelOptions<TPublished extends EventId | Promise<Event
     maxConnectionsPerClient,
     // Node's requests, and the Fetch adapter's view of one (method, url, headers, socket.remoteAddress).
     clientKey:
-      (options.clientKey as ((req: ExchangeRequest) => string) | undefined) ??
+      options.clientKey ??
       // A request without an address (a Fetch request not given one) is told apart from every
       // other: per-client limits cannot count it, rather than count every such client as one.
       ((req) => req.socket?.remoteAddress ?? `unknown:${++unknownClients}`),

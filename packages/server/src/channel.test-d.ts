@@ -59,6 +59,10 @@ createChannel(events, { clientKey: (req) => String(req.headers['x-forwarded-for'
 createChannel(events, { heartbeatMs: undefined, engine: undefined, clientKey: undefined })
 // @ts-expect-error clientKey returns a string
 createChannel(events, { clientKey: () => 1 })
+// clientKey reads what every adapter gives (the Fetch adapter too): method, url, headers, the address.
+createChannel(events, { clientKey: (req) => `${req.method} ${req.url} ${req.socket.remoteAddress}` })
+// @ts-expect-error not Node's socket: the Fetch adapter has none
+createChannel(events, { clientKey: (req) => String(req.socket.remotePort) })
 
 // Topics: channel.to() takes the contract's topics only, and its emit is typed as channel.emit.
 const topical = defineEvents(

@@ -13,6 +13,7 @@ export { requestedTopics, resolveTopics } from './topic-access.ts'
 export type {
   Channel,
   ChannelOptions,
+  ClientKeyRequest,
   EmitArgs,
   StreamAccess,
   StreamRequest,

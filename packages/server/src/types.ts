@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import type { AnyEvents, EventName, Payload, Topic, TopicRefusal } from '@herald/schema'
 import type { ChannelEngine } from './engine.ts'
@@ -9,6 +9,19 @@ export type StreamRequest = IncomingMessage | Http2ServerRequest
 
 /** The response to a `StreamRequest`. */
 export type StreamResponse = ServerResponse | Http2ServerResponse
+
+/**
+ * What `clientKey` reads of a request: Node's requests have it, and so does the Fetch adapter's
+ * view of one (its `socket.remoteAddress` is the handler's `address`).
+ */
+export interface ClientKeyRequest {
+  readonly method?: string | undefined
+  /** The request target: path and query. */
+  readonly url?: string | undefined
+  /** Lower-cased names. */
+  readonly headers: IncomingHttpHeaders
+  readonly socket: { readonly remoteAddress?: string | undefined }
+}
 
 /** Options of `createChannel`. */
 export interface ChannelOptions<TPublished extends EventId | Promise<EventId> = EventId> {
@@ -50,7 +63,7 @@ export interface ChannelOptions<TPublished extends EventId | Promise<EventId> = 
    * handler's `address`). @default the socket's remote address; a request without one (a Fetch
    * request given no `address`) is a client of its own, which per-client limits cannot count
    */
-  clientKey?: ((req: StreamRequest) => string) | undefined
+  clientKey?: ((req: ClientKeyRequest) => string) | undefined
   /** Unsent bytes a stream may queue before it is cut off (it resumes from history). @default 1048576 */
   maxBufferedBytes?: number | undefined
   /** The largest encoded payload `emit` accepts, in UTF-8 bytes. @default 262144 */
