@@ -3,7 +3,7 @@
 // its own CPU time and memory.
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { ServerApi, ServerInfo } from './api.ts'
+import type { EmitCommand, ServerApi, ServerInfo } from './api.ts'
 import { runEmitSchedule } from './emit-schedule.ts'
 import { makePayload, nowMicros, type TickPayload } from './payload.ts'
 import { serveRpc } from './rpc.ts'
@@ -31,25 +31,41 @@ function portOption(): number {
   return Number(value ?? 0)
 }
 
-/** Listens on 127.0.0.1 (port from `--port` or `PORT`, 0 for any) and serves the runner's commands. */
-export async function runBenchServer(server: BenchServer): Promise<void> {
+/** A server process as the runner drives it: its HTTP server, and how it emits a command's events. */
+export interface BenchProcess<TCommand> {
+  readonly http: Server
+  /** The URL path of its SSE stream. */
+  readonly path: string
+  /** Streams open. */
+  subscribers(): number
+  /** Prepares a command's emits (untimed: the bench's own work) and returns them, to run on the clock. */
+  prepare(command: TCommand): () => void
+}
+
+/** The runner's commands to a process whose `emit` takes `TCommand`. */
+type ProcessApi<TCommand> = Omit<ServerApi, 'emit'> & {
+  emit: { params: TCommand; result: { startMicros: number } }
+}
+
+/**
+ * Listens on 127.0.0.1 (port from `--port` or `PORT`, 0 for any) and serves the runner's
+ * commands: emit on the clock, report CPU time and memory since, exit.
+ */
+export async function serveBenchProcess<TCommand>(bench: BenchProcess<TCommand>): Promise<void> {
   // A deep accept backlog, so opening thousands of connections never waits for SYN retries.
   await new Promise<void>((resolve, reject) => {
-    server.http.once('error', reject)
-    server.http.listen({ port: portOption(), host: '127.0.0.1', backlog: 4096 }, resolve)
+    bench.http.once('error', reject)
+    bench.http.listen({ port: portOption(), host: '127.0.0.1', backlog: 4096 }, resolve)
   })
   let cpuFrom = process.cpuUsage()
-  serveRpc<ServerApi>(
+  serveRpc<ProcessApi<TCommand>>(
     {
-      subscribers: () => server.subscribers(),
+      subscribers: () => bench.subscribers(),
       emit(command) {
+        const run = bench.prepare(command)
         cpuFrom = process.cpuUsage()
         const startMicros = nowMicros()
-        runEmitSchedule(
-          command,
-          (seq) => server.broadcast(makePayload(seq)),
-          () => {},
-        )
+        run()
         return { startMicros }
       },
       stats({ gc }) {
@@ -65,7 +81,7 @@ export async function runBenchServer(server: BenchServer): Promise<void> {
           heapUsed: memory.heapUsed,
           rss: memory.rss,
           external: memory.external,
-          subscribers: server.subscribers(),
+          subscribers: bench.subscribers(),
         }
       },
       exit() {
@@ -73,6 +89,21 @@ export async function runBenchServer(server: BenchServer): Promise<void> {
         return null
       },
     },
-    { port: (server.http.address() as AddressInfo).port, path: server.path } satisfies ServerInfo,
+    { port: (bench.http.address() as AddressInfo).port, path: bench.path } satisfies ServerInfo,
   )
+}
+
+/** Serves one broadcast server under test: each command's events are `tick`s to every stream. */
+export function runBenchServer(server: BenchServer): Promise<void> {
+  return serveBenchProcess<EmitCommand>({
+    http: server.http,
+    path: server.path,
+    subscribers: () => server.subscribers(),
+    prepare: (command) => () =>
+      runEmitSchedule(
+        command,
+        (seq) => server.broadcast(makePayload(seq)),
+        () => {},
+      ),
+  })
 }
