@@ -16,7 +16,7 @@ afterEach(async () => {
 
 describe('fetchExchange', () => {
   it('says write() false past 64 KiB queued, and drain once a read takes the queue below it', async () => {
-    const { res, response } = fetchExchange(new Request('http://herald.test/events'), undefined)
+    const { res, response } = fetchExchange(new Request('http://herald.test/events'), '/events', undefined)
     res.writeHead(200, { 'content-type': 'text/event-stream' })
     const reader = ((await response).body as ReadableStream<Uint8Array>).getReader()
     expect(res.write(new Uint8Array(32 * KIB))).toBe(true)
@@ -36,7 +36,7 @@ describe('fetchExchange', () => {
   })
 
   it('cuts the body off on destroy (the queue dropped), and closes the exchange once', async () => {
-    const { res, response } = fetchExchange(new Request('http://herald.test/events'), undefined)
+    const { res, response } = fetchExchange(new Request('http://herald.test/events'), '/events', undefined)
     let closed = 0
     res.once('close', () => {
       closed += 1
@@ -57,7 +57,7 @@ describe('fetchExchange', () => {
     const strategy = global.ByteLengthQueuingStrategy
     delete global.ByteLengthQueuingStrategy
     try {
-      const { res, response } = fetchExchange(new Request('http://herald.test/events'), undefined)
+      const { res, response } = fetchExchange(new Request('http://herald.test/events'), '/events', undefined)
       res.writeHead(200)
       expect(res.write(new Uint8Array(64 * KIB - 1))).toBe(true)
       expect(res.write('ab')).toBe(false) // counted in bytes, as before
@@ -71,7 +71,11 @@ describe('fetchExchange', () => {
   it('settles a bodiless 499 when the request was aborted already', async () => {
     const aborter = new AbortController()
     aborter.abort()
-    const { res, response } = fetchExchange(new Request('http://herald.test/events', { signal: aborter.signal }), 'x')
+    const { res, response } = fetchExchange(
+      new Request('http://herald.test/events', { signal: aborter.signal }),
+      '/events',
+      'x',
+    )
     expect(res.destroyed).toBe(true)
     expect((await response).status).toBe(499)
   })
@@ -116,6 +120,7 @@ describe('a Fetch stream whose reader is slow', () => {
     for (let seq = 1; seq <= 5000; seq++) channel.emit('blob', `${seq} ${pad}`) // ~2 MiB to replay
     const { req, res, response } = fetchExchange(
       new Request('http://herald.test/events', { headers: { 'last-event-id': first } }),
+      '/events',
       undefined,
     )
     channel.handle(req as unknown as StreamRequest, res as unknown as StreamResponse)

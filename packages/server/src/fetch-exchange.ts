@@ -19,19 +19,18 @@ export interface FetchExchange {
 }
 
 /**
- * Wraps `request`. `address` is the client's, for the channel's per-client limits (`clientKey`
+ * Wraps `request`, whose target (path and query) is `url`. `address` is the client's, for the channel's per-client limits (`clientKey`
  * reads `req.socket.remoteAddress`). The request is presented as HTTP/2's are: its transport is
  * not the channel's to tune, and a stream needs no `Connection` header.
  */
-export function fetchExchange(request: Request, address: string | undefined): FetchExchange {
-  const target = new URL(request.url)
+export function fetchExchange(request: Request, url: string, address: string | undefined): FetchExchange {
   const headers: Record<string, string> = {}
   request.headers.forEach((value, name) => {
     headers[name] = value
   })
   const req: ExchangeRequest = {
     method: request.method,
-    url: target.pathname + target.search,
+    url,
     headers,
     httpVersion: '2.0',
     httpVersionMajor: 2,

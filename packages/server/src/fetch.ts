@@ -90,11 +90,12 @@ export function sse<TEvents extends AnyEvents, TState = undefined>(
       throw new HeraldError('INVALID_OPTIONS', `init.address must be a string, received ${describe(init.address)}`)
     }
     const target = new URL(request.url)
-    const planned = plan(target.pathname + target.search, request.method)
+    const url = target.pathname + target.search
+    const planned = plan(url, request.method)
     if ('refused' in planned) {
       return new Response(planned.refused, { status: 401, headers: { 'content-type': 'text/plain; charset=utf-8' } })
     }
-    const { req, res, response } = fetchExchange(request, init.address)
+    const { req, res, response } = fetchExchange(request, url, init.address)
     const context = { request, ticket: planned.ticket, state: init.state as TState }
     // The channel reads and writes only what `ExchangeRequest` and `ExchangeResponse` declare
     // (exchange.ts), which Node's objects and these both have.
