@@ -6,8 +6,8 @@ import { createClient } from './client.ts'
 import { HeraldEventSource } from './event-source.ts'
 import type { LeaderWatch } from './leader-watch.ts'
 import type { NoteStamp } from './note-sequence.ts'
-import { compareIds, oldestId } from './shared-ids.ts'
-import { CLOSED, covers, type EventNote, type Note, ROLL_CALL_MS } from './shared-notes.ts'
+import { compareIds, covers, oldestId } from './shared-ids.ts'
+import { CLOSED, type EventNote, type Note, ROLL_CALL_MS } from './shared-notes.ts'
 import type { ClientOptions, HeraldClient } from './types.ts'
 
 /** Options of `createHolder`. */

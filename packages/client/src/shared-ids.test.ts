@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { compareIds, isAfter, oldestId } from './shared-ids.ts'
+import { compareIds, covers, isAfter, oldestId } from './shared-ids.ts'
 
 describe('ordering event ids for the shared client', () => {
   it('orders ids of one epoch by milliseconds, then sequence, as numbers', () => {
@@ -21,5 +21,16 @@ describe('ordering event ids for the shared client', () => {
   it('resumes from the oldest position, leaving out tabs that saw nothing', () => {
     expect(oldestId(['a-5-0', '', 'a-3-2', 'a-3-10'])).toBe('a-3-2')
     expect(oldestId(['', ''])).toBe('')
+  })
+})
+
+describe('covers', () => {
+  it('says whether a stream restarting at an id replays everything a tab at a position lacks', () => {
+    expect(covers('e-5-0', 'e-7-0')).toBe(true) // restarts before: the tab drops what it had
+    expect(covers('e-7-0', 'e-7-0')).toBe(true)
+    expect(covers('e-9-0', 'e-7-0')).toBe(false) // starts past the tab: it would miss 7..9
+    expect(covers('x-1-0', 'e-7-0')).toBe(true) // another epoch: no better resume exists
+    expect(covers('', 'e-7-0')).toBe(false) // from the start of nothing: the server's newest
+    expect(covers('', '')).toBe(true) // a tab that saw nothing lacks nothing
   })
 })

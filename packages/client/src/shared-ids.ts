@@ -39,3 +39,8 @@ export function oldestId(positions: Iterable<string>): string {
   }
   return oldest
 }
+
+/** Whether a stream restarting at `from` replays all a tab at `position` lacks (or can do no better). */
+export function covers(from: string, position: string): boolean {
+  return position === '' || (from !== '' && (compareIds(from, position) ?? 0) <= 0)
+}

@@ -2,7 +2,6 @@
 // constants both sides of it read: the tab holding the connection (shared-holder.ts) and every
 // tab's own view of the stream (shared-tab-source.ts).
 import type { NoteStamp } from './note-sequence.ts'
-import { compareIds } from './shared-ids.ts'
 
 /** An event the holder relays: its id, and the topics (of those its stream joined) it was sent to. */
 export interface EventNote {
@@ -53,7 +52,3 @@ export const ROLL_CALL_MS = 100
 export const CONNECTING = 0
 export const OPEN = 1
 export const CLOSED = 2
-
-/** Whether a stream restarting at `from` replays all a tab at `position` lacks (or can do no better). */
-export const covers = (from: string, position: string) =>
-  position === '' || (from !== '' && (compareIds(from, position) ?? 0) <= 0)
