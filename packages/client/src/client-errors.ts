@@ -1,6 +1,6 @@
 import { HeraldError } from '@herald/schema'
 
-// The errors a client reports for its connection and its listeners, worded for logs: `shown` is
+// The errors a client reports for its connection, worded for logs: `shown` is
 // the stream URL without its credentials, and `scrub` masks them in text that comes from
 // elsewhere (a fetch error's message).
 
@@ -37,19 +37,4 @@ export function failedError(event: Event, shown: string): HeraldError | undefine
   if (status === 204) return undefined
   const reason = status === undefined ? 'the connection failed' : `HTTP ${status}`
   return new HeraldError('CONNECTION_FAILED', `${shown}: ${reason}; not retrying`, { status })
-}
-
-/** The error for a listener of `event` (a hook when undefined) that threw `thrown`. */
-export function listenerError(event: string | undefined, thrown: unknown): HeraldError {
-  const who = event === undefined ? 'a hook' : `event '${event}': a listener`
-  return new HeraldError('LISTENER_FAILED', `${who} threw: ${describeThrown(thrown)}`, { event, cause: thrown })
-}
-
-/** What a listener threw, in words; never throws itself (`String(Object.create(null))` does). */
-function describeThrown(error: unknown): string {
-  try {
-    return String(error)
-  } catch {
-    return 'a value with no string form'
-  }
 }

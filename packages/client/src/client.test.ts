@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import * as z from 'zod'
 import { type ClientOptions, createClient, type HeraldClient, type HeraldError } from './index.ts'
 import { cleanups, nextOpen, serveHerald } from './test-herald-server.ts'
+import { serveTopicHerald } from './test-topic-herald.ts'
 
 // The client in Node against a real Herald channel served by Koa: Node 20 has no global
 // EventSource, so the client picks HeraldEventSource by itself.
@@ -215,6 +216,64 @@ describe('createClient: lifecycle', () => {
     await server.close()
     expect(states).toEqual(['connecting', 'open', 'closed'])
     expect(calls).toEqual(['open'])
+  })
+
+  it('close() before the connection code has loaded: no request, closed at once, iterators end', async () => {
+    const server = await serveHerald(events)
+    jobs.add(() => server.close())
+    const client = createClient(events, server.url)
+    const states = [client.state]
+    client.onState((state) => states.push(state))
+    const errors: HeraldError[] = []
+    client.onError((error) => errors.push(error))
+    const ages = client.stream('age')
+    client.close()
+    expect(client.state).toBe('closed')
+    await expect(ages.next()).resolves.toEqual({ done: true, value: undefined })
+    // Long enough for the module to load and, were the client not closed, connect.
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(server.requests).toEqual([])
+    expect(states).toEqual(['connecting', 'closed'])
+    expect(errors).toEqual([])
+  })
+
+  it('subscribe() and on() before the connection code has loaded shape the first connection', async () => {
+    const topical = defineEvents({ seq: z.number() }, { topics: { room: z.string() } })
+    const server = await serveTopicHerald(topical, { sse: { authorize: () => true } })
+    jobs.add(() => server.close())
+    const client = createClient(topical, server.url, { topics: ['room:a'] })
+    jobs.add(() => client.close())
+    client.subscribe('room:b')
+    client.unsubscribe('room:a')
+    const seqs: number[] = []
+    client.on('seq', (seq) => seqs.push(seq))
+    await nextOpen(client)
+    // One connection, already asking for what was asked for before it opened.
+    expect(server.requests.map((request) => request.topics)).toEqual([['room:b']])
+    await expect.poll(() => client.topics).toEqual(['room:b'])
+    server.channel.to('room:b').emit('seq', 1)
+    await expect.poll(() => seqs).toEqual([1])
+  })
+
+  it('reports an EventSource that throws as CONNECTION_FAILED and closes, with no unhandled rejection', async () => {
+    class Throwing extends EventTarget {
+      constructor() {
+        super()
+        throw new Error('no streams here')
+      }
+    }
+    const client = createClient(events, 'http://127.0.0.1:1/events', {
+      EventSource: Throwing as unknown as NonNullable<ClientOptions['EventSource']>,
+    })
+    const errors: HeraldError[] = []
+    client.onError((error) => errors.push(error))
+    await expect.poll(() => client.state).toBe('closed')
+    expect(errors.map(({ code, message }) => ({ code, message }))).toEqual([
+      {
+        code: 'CONNECTION_FAILED',
+        message: 'http://127.0.0.1:1/events: could not open the connection: no streams here; not retrying',
+      },
+    ])
   })
 
   it('close() ends the server side of the stream', async () => {

@@ -1,4 +1,4 @@
-import { type AnyEvents, decodePayload, HeraldError } from '@herald/schema'
+import { type AnyEvents, HeraldError } from '@herald/schema'
 import { createHooks, type Hooks } from './hooks.ts'
 import type { EventMeta } from './types.ts'
 
@@ -13,24 +13,20 @@ export interface EventListeners {
   remove(name: string, listener: AnyListener): void
   /** Throws `UNKNOWN_EVENT` unless `name` is in the contract. */
   check(name: string): void
-  /**
-   * Decodes `data` with the schema of `name` and calls its listeners; a payload that fails is
-   * reported (`DECODE_FAILED`) instead, and a listener that throws too (`LISTENER_FAILED`). Does
-   * not decode when nobody listens.
-   */
-  deliver(name: string, data: string, lastEventId: string): void
+  /** Whether `name` has a listener: a payload nobody listens for is not decoded. */
+  listening(name: string): boolean
+  /** Calls the listeners of `name` with a decoded payload; one that throws is reported (`LISTENER_FAILED`). */
+  deliver(name: string, payload: unknown, lastEventId: string): void
 }
 
-/** What a registry needs besides the contract. */
-export interface EventListenersOptions {
-  /** Reports an error to the client's `onError` hooks. */
-  report(error: HeraldError): void
-  /** The error for a listener of `event` (a hook when undefined) that threw `error`. */
-  failed(event: string | undefined): (error: unknown) => void
-}
-
-/** Creates the listener registry of a client of `events`. */
-export function createEventListeners(events: AnyEvents, options: EventListenersOptions): EventListeners {
+/**
+ * Creates the listener registry of a client of `events`; `failed(event)` reports what a listener
+ * of `event` throws.
+ */
+export function createEventListeners(
+  events: AnyEvents,
+  failed: (event: string) => (error: unknown) => void,
+): EventListeners {
   const listeners = new Map<string, Hooks<[unknown, EventMeta]>>()
 
   const listenersOf = (name: string) => {
@@ -53,17 +49,24 @@ export function createEventListeners(events: AnyEvents, options: EventListenersO
     check(name) {
       listenersOf(name)
     },
-    deliver(name, data, lastEventId) {
-      const hooks = listeners.get(name)
-      if (hooks === undefined || hooks.size === 0) return
-      let payload: unknown
-      try {
-        payload = decodePayload(events, name, data)
-      } catch (error) {
-        options.report(error as HeraldError) // decodePayload throws only HeraldErrors
-        return
-      }
-      hooks.call(options.failed(name), payload, { name, lastEventId })
+    listening: (name) => (listeners.get(name)?.size ?? 0) > 0,
+    deliver(name, payload, lastEventId) {
+      listeners.get(name)?.call(failed(name), payload, { name, lastEventId })
     },
+  }
+}
+
+/** The error for a listener of `event` (a hook when undefined) that threw `thrown`. */
+export function listenerError(event: string | undefined, thrown: unknown): HeraldError {
+  const who = event === undefined ? 'a hook' : `event '${event}': a listener`
+  return new HeraldError('LISTENER_FAILED', `${who} threw: ${describeThrown(thrown)}`, { event, cause: thrown })
+}
+
+/** What a listener threw, in words; never throws itself (`String(Object.create(null))` does). */
+function describeThrown(error: unknown): string {
+  try {
+    return String(error)
+  } catch {
+    return 'a value with no string form'
   }
 }

@@ -1,11 +1,6 @@
-import { HeraldError } from '@herald/schema'
-import { FallbackEventSource } from '#fallback-event-source'
-import type { EventSourceConstructor, EventSourceLike, HeraldEventSource } from './event-source.ts'
-import type { ClientOptions } from './types.ts'
+import type { EventSourceLike } from './event-source.ts'
+import type { EventSourceChoice, EventSourceOptions } from './event-source-choice.ts'
 import { openWatchedEventSource } from './watched-event-source.ts'
-
-/** The options of `createClient` that choose and configure its EventSource. */
-export type EventSourceOptions = Pick<ClientOptions, 'EventSource' | 'withCredentials' | 'headers' | 'fetch'>
 
 /** What one connection of a client is opened with. */
 export interface OpenEventSourceOptions {
@@ -24,44 +19,17 @@ export interface OpenEventSourceOptions {
 /** Opens one connection of a client. */
 export type OpenEventSource = (open: OpenEventSourceOptions) => EventSourceLike
 
-/**
- * Chooses the EventSource a client uses, once: the one given in `EventSource`, else the runtime's
- * own, else (or when `headers` or `fetch` are given) Herald's, watched so that every message is
- * seen. Returns the function that opens each connection with it. Throws `INVALID_OPTIONS` when the
- * options ask for Herald's and it is not there, so `createClient` fails at once, never at a reconnect.
- */
-export function createOpener(options: EventSourceOptions): OpenEventSource {
+/** Returns the function that opens each connection of a client with the EventSource it chose. */
+export function createOpener(choice: EventSourceChoice, options: EventSourceOptions): OpenEventSource {
   const init = { withCredentials: options.withCredentials ?? false }
-  const wantsFetch = options.headers !== undefined || options.fetch !== undefined
-  const given = options.EventSource
-  // `HeraldEventSource` (or a subclass) given with `headers` or `fetch` is used as Herald's own,
-  // below: how a browser bundle, which leaves it out by default, sends headers.
-  const heraldGiven = given !== undefined && wantsFetch && takesHeaders(given)
-  if (given !== undefined && !heraldGiven) {
-    if (wantsFetch) {
-      throw new HeraldError(
-        'INVALID_OPTIONS',
-        "options 'headers' and 'fetch' need Herald's EventSource: drop 'EventSource' or pass HeraldEventSource",
-      )
-    }
-    return ({ url, lastEventId }) => new given(withLastEventId(url, lastEventId), init)
-  }
-  const native = (globalThis as { EventSource?: EventSourceConstructor }).EventSource
-  if (native !== undefined && !wantsFetch) {
-    return ({ url, lastEventId }) => new native(withLastEventId(url, lastEventId), init)
-  }
-  const Herald = heraldGiven ? (given as typeof HeraldEventSource) : FallbackEventSource
-  if (Herald === undefined) {
-    const need = wantsFetch ? "options 'headers' and 'fetch' need" : 'this runtime has no EventSource: use'
-    throw new HeraldError(
-      'INVALID_OPTIONS',
-      `${need} Herald's EventSource, which browser bundles leave out: pass { EventSource: HeraldEventSource }`,
-    )
+  if (!choice.herald) {
+    const { EventSource } = choice
+    return ({ url, lastEventId }) => new EventSource(withLastEventId(url, lastEventId), init)
   }
   const { headers, fetch } = options
   return (open) =>
     openWatchedEventSource(
-      Herald,
+      choice.EventSource,
       open.url,
       {
         ...init,
@@ -73,11 +41,6 @@ export function createOpener(options: EventSourceOptions): OpenEventSource {
       },
       open.onMessage,
     )
-}
-
-/** Whether `EventSource` is Herald's (or a subclass), which takes `headers` and `fetch`. */
-function takesHeaders(EventSource: EventSourceConstructor): boolean {
-  return (EventSource as { takesHeaders?: unknown }).takesHeaders === true
 }
 
 /**

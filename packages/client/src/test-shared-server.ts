@@ -8,7 +8,8 @@ import { type Channel, createChannel, createTickets } from '@herald/server'
 import { sse } from '@herald/server/koa'
 import { build } from 'esbuild'
 import Koa from 'koa'
-import { type BrowserContext, chromium } from 'playwright-core'
+import type { BrowserContext } from 'playwright-core'
+import { launchChromium } from './test-chromium.ts'
 import { sharedEvents } from './test-shared-events.ts'
 
 /** A listening test server. */
@@ -107,10 +108,7 @@ export interface SharedBrowser {
 /** Starts the server and a headless Chromium (`CHROMIUM_PATH`, else /usr/bin/chromium). */
 export async function openSharedBrowser(options: SharedTestServerOptions = {}): Promise<SharedBrowser> {
   const server = await startSharedServer(options)
-  const browser = await chromium.launch({
-    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-  })
+  const browser = await launchChromium()
   return {
     server,
     context: await browser.newContext(),

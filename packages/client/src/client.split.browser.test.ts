@@ -1,0 +1,126 @@
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { defineEvents } from '@herald/schema'
+import { createChannel } from '@herald/server'
+import { sse } from '@herald/server/koa'
+import Koa from 'koa'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import * as z from 'zod'
+// @ts-expect-error a plain .mjs script, without type declarations
+import { buildWithVite } from '../../../scripts/size.mjs'
+import { launchChromium } from './test-chromium.ts'
+import { cleanups } from './test-herald-server.ts'
+
+// The client loads its connection with `import()`, so an app's bundler splits it out of what the
+// page loads up front. Here a real bundler (Vite 8) builds a page, a real Koa server serves its
+// files and Herald's stream, and Debian's headless Chromium runs it.
+
+interface Chunk {
+  fileName: string
+  code: string
+  isEntry: boolean
+  isDynamicEntry: boolean
+  imports: string[]
+}
+
+const events = defineEvents({ seq: z.number().int() })
+// A message only the connection's code holds: the watchdog's.
+const connectionOnly = 'nothing received for'
+const jobs = cleanups()
+
+let chunks: Chunk[] = []
+let browser: Browser | undefined
+beforeAll(async () => {
+  chunks = await buildWithVite(fileURLToPath(new URL('./test-split-page.ts', import.meta.url)))
+  browser = await launchChromium()
+}, 60_000)
+afterEach(() => jobs.run())
+afterAll(() => browser?.close())
+
+/** Opens the server's page in a new tab. */
+async function open(origin: string): Promise<Page> {
+  if (browser === undefined) throw new Error('no browser')
+  const page = await browser.newPage()
+  jobs.add(() => page.close())
+  await page.goto(origin)
+  return page
+}
+
+/** Serves the page's files (but `missing`) and the stream; records the paths requested, in order. */
+async function serve(missing?: string) {
+  const channel = createChannel(events, { heartbeatMs: 0 })
+  const stream = sse(channel)
+  const requested: string[] = []
+  const app = new Koa()
+  app.silent = true
+  const entry = chunks.find((chunk) => chunk.isEntry)
+  app.use(async (ctx, next) => {
+    requested.push(ctx.path)
+    if (ctx.path === '/events') return stream(ctx, next)
+    if (ctx.path === '/') {
+      ctx.type = 'html'
+      ctx.body = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"></head><body><script type="module" src="/${entry?.fileName}"></script></body></html>`
+      return
+    }
+    const chunk = chunks.find((file) => `/${file.fileName}` === ctx.path)
+    if (chunk === undefined || chunk.fileName === missing) return
+    ctx.type = 'text/javascript'
+    ctx.body = chunk.code
+  })
+  const http = app.listen(0, '127.0.0.1')
+  await new Promise<void>((resolve) => http.once('listening', resolve))
+  jobs.add(async () => {
+    await channel.close()
+    http.closeAllConnections()
+    await new Promise<void>((resolve) => http.close(() => resolve()))
+  })
+  return { channel, requested, origin: `http://127.0.0.1:${(http.address() as AddressInfo).port}` }
+}
+
+/** The chunks the page loads before the connection: the entry and what it imports. */
+function upFront(): Set<Chunk> {
+  const found = new Set<Chunk>()
+  const visit = (chunk: Chunk | undefined) => {
+    if (chunk === undefined || found.has(chunk)) return
+    found.add(chunk)
+    for (const name of chunk.imports) visit(chunks.find((file) => file.fileName === name))
+  }
+  visit(chunks.find((chunk) => chunk.isEntry))
+  return found
+}
+
+describe('a Vite build of a page with a client', () => {
+  it("splits the connection's code into a chunk the page loads when the client is created", () => {
+    const lazy = chunks.filter((chunk) => chunk.isDynamicEntry)
+    expect(lazy).toHaveLength(1)
+    expect(lazy[0]?.code).toContain(connectionOnly)
+    for (const chunk of upFront()) expect(chunk.code, chunk.fileName).not.toContain(connectionOnly)
+  })
+
+  it('connects through that chunk, and events flow', async () => {
+    const server = await serve()
+    const page = await open(server.origin)
+    await expect.poll(() => server.channel.size, { timeout: 10_000 }).toBe(1)
+    server.channel.emit('seq', 1)
+    server.channel.emit('seq', 2)
+    await expect.poll(() => page.evaluate(() => window.split.received)).toEqual([1, 2])
+    const lazy = chunks.find((chunk) => chunk.isDynamicEntry)
+    // The stream is asked for only once the connection's chunk has come.
+    const at = (path: string) => server.requested.indexOf(path)
+    expect(at(`/${lazy?.fileName}`)).toBeGreaterThan(-1)
+    expect(at('/events')).toBeGreaterThan(at(`/${lazy?.fileName}`))
+    expect(await page.evaluate(() => window.split)).toMatchObject({ errors: [], states: ['connecting', 'open'] })
+  })
+
+  it('reports CONNECTION_FAILED and closes when the chunk cannot load (a page older than a deploy)', async () => {
+    const lazy = chunks.find((chunk) => chunk.isDynamicEntry)
+    const server = await serve(lazy?.fileName)
+    const page = await open(server.origin)
+    await expect.poll(() => page.evaluate(() => window.split.states)).toEqual(['connecting', 'closed'])
+    const { errors } = await page.evaluate(() => window.split)
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatch(/^CONNECTION_FAILED: \/events: could not open the connection: .+; not retrying$/)
+    expect(server.requested).not.toContain('/events')
+  })
+})
