@@ -47,8 +47,11 @@ async function open(origin: string): Promise<Page> {
   return page
 }
 
-/** Serves the page's files (but `missing`) and the stream; records the paths requested, in order. */
-async function serve(missing?: string) {
+/**
+ * Serves the page's files and the stream, answering 404 to the first `missing` requests for the
+ * connection's chunk; records the paths requested, in order.
+ */
+async function serve(missing = 0) {
   const channel = createChannel(events, { heartbeatMs: 0 })
   const stream = sse(channel)
   const requested: string[] = []
@@ -64,7 +67,8 @@ async function serve(missing?: string) {
       return
     }
     const chunk = chunks.find((file) => `/${file.fileName}` === ctx.path)
-    if (chunk === undefined || chunk.fileName === missing) return
+    if (chunk === undefined) return
+    if (chunk.isDynamicEntry && missing-- > 0) return
     ctx.type = 'text/javascript'
     ctx.body = chunk.code
   })
@@ -113,14 +117,29 @@ describe('a Vite build of a page with a client', () => {
     expect(await page.evaluate(() => window.split)).toMatchObject({ errors: [], states: ['connecting', 'open'] })
   })
 
-  it('reports CONNECTION_FAILED and closes when the chunk cannot load (a page older than a deploy)', async () => {
-    const lazy = chunks.find((chunk) => chunk.isDynamicEntry)
-    const server = await serve(lazy?.fileName)
+  it('retries a chunk that did not load as a lost connection (a network failure), then connects', async () => {
+    const server = await serve(2)
     const page = await open(server.origin)
-    await expect.poll(() => page.evaluate(() => window.split.states)).toEqual(['connecting', 'closed'])
-    const { errors } = await page.evaluate(() => window.split)
-    expect(errors).toHaveLength(1)
-    expect(errors[0]).toMatch(/^CONNECTION_FAILED: \/events: could not open the connection: .+; not retrying$/)
+    await expect.poll(() => server.channel.size, { timeout: 15_000 }).toBe(1)
+    server.channel.emit('seq', 1)
+    await expect.poll(() => page.evaluate(() => window.split.received)).toEqual([1])
+    const { errors, states } = await page.evaluate(() => window.split)
+    expect(states).toEqual(['connecting', 'reconnecting', 'open'])
+    expect(errors).toHaveLength(2)
+    for (const error of errors) {
+      expect(error).toMatch(/^CONNECTION_LOST: \/events: could not load the connection's code: .+; retrying in \d+ ms$/)
+    }
+    const lazy = chunks.find((chunk) => chunk.isDynamicEntry)
+    expect(server.requested.filter((path) => path === `/${lazy?.fileName}`)).toHaveLength(3)
+  })
+
+  it('keeps retrying while the chunk is gone (a page older than a deploy), asking for no stream', async () => {
+    const server = await serve(Number.POSITIVE_INFINITY)
+    const page = await open(server.origin)
+    await expect.poll(() => page.evaluate(() => window.split.errors.length)).toBeGreaterThanOrEqual(1)
+    const { errors, states } = await page.evaluate(() => window.split)
+    expect(states).toEqual(['connecting', 'reconnecting'])
+    expect(errors[0]).toMatch(/^CONNECTION_LOST: \/events: could not load the connection's code: /)
     expect(server.requested).not.toContain('/events')
   })
 })

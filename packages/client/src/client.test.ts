@@ -255,25 +255,49 @@ describe('createClient: lifecycle', () => {
     await expect.poll(() => seqs).toEqual([1])
   })
 
-  it('reports an EventSource that throws as CONNECTION_FAILED and closes, with no unhandled rejection', async () => {
-    class Throwing extends EventTarget {
-      constructor() {
-        super()
-        throw new Error('no streams here')
+  it.each([
+    ['at once', {}],
+    ['after the ticket function', { ticket: () => 'a-ticket' }],
+  ])(
+    'reports an EventSource that throws (%s) as CONNECTION_FAILED, without the credentials, and closes',
+    async (_, extra) => {
+      const opened: string[] = []
+      class Throwing extends EventTarget {
+        constructor(url: string) {
+          super()
+          opened.push(url)
+          throw new Error(`cannot open ${url}`)
+        }
       }
-    }
-    const client = createClient(events, 'http://127.0.0.1:1/events', {
-      EventSource: Throwing as unknown as NonNullable<ClientOptions['EventSource']>,
-    })
-    const errors: HeraldError[] = []
-    client.onError((error) => errors.push(error))
-    await expect.poll(() => client.state).toBe('closed')
-    expect(errors.map(({ code, message }) => ({ code, message }))).toEqual([
-      {
-        code: 'CONNECTION_FAILED',
-        message: 'http://127.0.0.1:1/events: could not open the connection: no streams here; not retrying',
-      },
-    ])
+      const client = createClient(events, 'http://127.0.0.1:1/events?token=s3cr3t-value', {
+        EventSource: Throwing as unknown as NonNullable<ClientOptions['EventSource']>,
+        ...extra,
+      })
+      const errors: HeraldError[] = []
+      client.onError((error) => errors.push(error))
+      await expect.poll(() => client.state).toBe('closed')
+      expect(opened).toHaveLength(1)
+      expect(errors).toHaveLength(1)
+      expect(errors[0]?.code).toBe('CONNECTION_FAILED')
+      expect(errors[0]?.message).toMatch(
+        /^http:\/\/127\.0\.0\.1:1\/events\?token=\*\*\*: could not open the connection: cannot open http:\/\/127\.0\.0\.1:1\/events\?token=\*\*\*.*; not retrying$/,
+      )
+      expect(errors[0]?.message).not.toContain('s3cr3t')
+    },
+  )
+
+  it('connects with the options as createClient was given them, not as the object was changed since', async () => {
+    const server = await serveHerald(events)
+    jobs.add(() => server.close())
+    const options: ClientOptions<typeof events> = { lastEventId: '', headers: { 'x-which': 'given' } }
+    const client = createClient(events, server.url, options)
+    jobs.add(() => client.close())
+    options.headers = { 'x-which': 'changed' }
+    options.ticket = () => 'late'
+    await nextOpen(client)
+    expect(server.requests).toHaveLength(1)
+    expect(server.requests[0]?.headers['x-which']).toBe('given')
+    expect(server.requests[0]?.url).toBe('/events')
   })
 
   it('close() ends the server side of the stream', async () => {

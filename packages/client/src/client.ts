@@ -1,13 +1,18 @@
 import { type AnyEvents, assertTopic, type EventName, HeraldError, type Payload, type Topic } from '@herald/schema'
+import { createBackoff } from './backoff.ts'
 import { checkArguments } from './client-arguments.ts'
 import type { Connection, ConnectionContext } from './connection.ts'
 import { type AnyListener, createEventListeners, listenerError } from './event-listeners.ts'
 import { chooseEventSource } from './event-source-choice.ts'
 import { createHooks } from './hooks.ts'
+import { reasonOf } from './reason.ts'
 import { redactUrl } from './redact.ts'
 import { createIterator } from './stream.ts'
 import { createTopicSet } from './topic-set.ts'
 import type { ClientOptions, ConnectionState, HeraldClient, Listener, StreamOptions } from './types.ts'
+
+/** The first wait before loading the connection's code again; it doubles while loads fail. */
+const LOAD_RETRY_MS = 1000
 
 /**
  * Connects to a Herald stream (or any SSE endpoint) with listeners typed by `events`. Every
@@ -53,12 +58,17 @@ export function createClient<TEvents extends AnyEvents>(
   // The connection's code loads with the first client (a chunk of its own in a browser bundle);
   // calls made meanwhile act on the state above, which the connection reads when it starts.
   let connection: Connection | undefined
+  // One schedule for every reconnect the client makes itself, loading its code included.
+  const backoff = createBackoff()
   const context: ConnectionContext<TEvents> = {
     events,
     href,
     shown,
-    options,
+    // As they were given: a later change to the object the caller passed does not count.
+    options: { ...options },
     eventSource,
+    selfCheck: options.selfCheck ? options.selfCheck({ shown, report, names: events.names }) : undefined,
+    backoff,
     topics,
     listeners,
     lastEventId: () => lastEventId,
@@ -69,21 +79,27 @@ export function createClient<TEvents extends AnyEvents>(
     opened: () => openHooks.call(hookFailed),
     ended: shutDown,
   }
-  import('./connection.ts')
-    .then(({ startConnection }) => {
-      if (!closed()) connection = startConnection(context)
-    })
-    .catch((error: unknown) => {
-      // The chunk is gone (a page older than a deploy) or unreachable, or the EventSource threw.
-      if (closed()) return
-      const why = error instanceof Error ? error.message : typeof error === 'string' ? error : typeof error
-      report(
-        new HeraldError('CONNECTION_FAILED', `${shown}: could not open the connection: ${why}; not retrying`, {
-          cause: error,
-        }),
-      )
-      shutDown()
-    })
+  const load = () =>
+    import('./connection.ts').then(
+      ({ startConnection }) => {
+        if (!closed()) connection = startConnection(context)
+      },
+      (error: unknown) => {
+        // A network failure, or a page older than a deploy whose chunk is gone (a reload mends
+        // that): retried as a lost connection is.
+        if (closed()) return
+        const waitMs = backoff.schedule(LOAD_RETRY_MS, load)
+        report(
+          new HeraldError(
+            'CONNECTION_LOST',
+            `${shown}: could not load the connection's code: ${reasonOf(error)}; retrying in ${waitMs} ms`,
+            { cause: error },
+          ),
+        )
+        setState('reconnecting')
+      },
+    )
+  load()
 
   // A change of topics is a deliberate reconnect, not a lost connection: no error, no backoff.
   // Changes made in one tick make one reconnect, and none when they cancel out.
@@ -94,6 +110,7 @@ export function createClient<TEvents extends AnyEvents>(
 
   function shutDown() {
     if (closed()) return
+    backoff.cancel()
     connection?.close()
     setState('closed')
     closeHooks.call(hookFailed)

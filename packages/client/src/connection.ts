@@ -4,7 +4,7 @@
 // a page loads up front.
 
 import { type AnyEvents, decodePayload, HeraldError, RESERVED_PREFIX, type Topic } from '@herald/schema'
-import { createBackoff } from './backoff.ts'
+import type { Backoff } from './backoff.ts'
 import { droppedError, failedError } from './client-errors.ts'
 import { listenControl } from './control-events.ts'
 import type { EventListeners } from './event-listeners.ts'
@@ -12,8 +12,10 @@ import type { EventSourceLike } from './event-source.ts'
 import { retryWaitOf } from './event-source.ts'
 import type { EventSourceChoice } from './event-source-choice.ts'
 import { createOpener } from './open-event-source.ts'
+import { reasonOf } from './reason.ts'
 import { createRedactor } from './redact.ts'
 import { createSchemaCheck } from './schema-check.ts'
+import type { SelfCheckRun } from './self-check.ts'
 import { fetchTicket } from './ticket.ts'
 import { streamUrl, type TopicSet } from './topic-set.ts'
 import type { ClientOptions, ConnectionState } from './types.ts'
@@ -28,9 +30,14 @@ export interface ConnectionContext<TEvents extends AnyEvents = AnyEvents> {
   readonly href: string
   /** The stream URL as messages show it, without credentials. */
   readonly shown: string
+  /** Its options, as `createClient` was given them. */
   readonly options: ClientOptions<TEvents>
   /** The EventSource the client chose when it was created. */
   readonly eventSource: EventSourceChoice
+  /** The client's `selfCheck`, created with it. */
+  readonly selfCheck: SelfCheckRun | undefined
+  /** The client's reconnection schedule. */
+  readonly backoff: Backoff
   readonly topics: TopicSet
   readonly listeners: EventListeners
   /** The id the stream resumes from. */
@@ -58,19 +65,17 @@ export interface Connection {
 
 /** Opens a client's first connection and keeps it open until `close()`. */
 export function startConnection<TEvents extends AnyEvents>(context: ConnectionContext<TEvents>): Connection {
-  const { events, href, shown, options, topics, listeners, report, setState, closed, moved } = context
+  const { events, href, shown, options, selfCheck, backoff, topics, listeners, report, setState, closed, moved } =
+    context
   const { ticket } = options
   // Messages scrub the URL's credentials from any text that comes from elsewhere (a fetch error).
   const scrub = createRedactor(href)
   const openEventSource = createOpener(context.eventSource, options)
-  const selfCheck = options.selfCheck ? options.selfCheck({ shown, report, names: events.names }) : undefined
   const checkSchema = createSchemaCheck(events, shown, report)
 
   let source: EventSourceLike | undefined
   // Counts connections: a ticket that arrives for one no longer current is dropped.
   let attempt = 0
-  // One schedule for every reconnect the client makes itself: the watchdog's, and with `ticket` all.
-  const backoff = createBackoff()
   const watchdog = createWatchdog({
     onStall(silentMs) {
       source?.close()
@@ -114,7 +119,26 @@ export function startConnection<TEvents extends AnyEvents>(context: ConnectionCo
     )
   }
 
+  // An EventSource that throws (a custom one), or a selfCheck's listener, would throw again: the
+  // client stops, and what threw is reported without the URL's credentials.
   function listen(streamHref: string) {
+    try {
+      open(streamHref)
+    } catch (error) {
+      watchdog.stop()
+      source?.close()
+      report(
+        new HeraldError(
+          'CONNECTION_FAILED',
+          `${shown}: could not open the connection: ${scrub(reasonOf(error))}; not retrying`,
+          { cause: error },
+        ),
+      )
+      context.ended()
+    }
+  }
+
+  function open(streamHref: string) {
     const current = openEventSource({
       url: streamHref,
       lastEventId: context.lastEventId(),

@@ -69,13 +69,16 @@ export function createTabSide(options: TabSideOptions): TabSide {
   // An event from the leader: moves this tab's position, and reaches its client when it is one
   // of its topics', or a broadcast, and new to it.
   function arrived(note: EventNote) {
+    // Before its client made an EventSource (its connection's code is loading), the tab neither
+    // receives an event nor moves past it: it joins from where it stands when its client connects.
+    if (view === undefined) return
     const { type, id, topics } = note
     const control = type.startsWith('herald:')
     const fresh = id === '' || isAfter(id, position)
     if (!fresh && !control) return
     if (fresh && id !== '') position = id
     const target = view
-    if (target === undefined || target.readyState === CLOSED) return
+    if (target.readyState === CLOSED) return
     let data = note.data
     if (type === 'herald:hello') {
       const payload = decodeControl('herald:hello', data)

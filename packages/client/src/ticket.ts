@@ -1,4 +1,5 @@
 import { HeraldError } from '@herald/schema'
+import { reasonOf } from './reason.ts'
 import type { TicketFunction } from './types.ts'
 
 /**
@@ -17,11 +18,13 @@ export async function fetchTicket<TTopic extends string>(
     // A frozen copy: the function may keep it, and cannot change the client's own list.
     value = await ticket(Object.freeze([...topics]))
   } catch (error) {
-    // Not String(error): an object without a string form would throw here.
-    const why = error instanceof Error ? error.message : typeof error === 'string' ? error : typeof error
-    throw new HeraldError('CONNECTION_LOST', `${shown}: the ticket function failed: ${scrub(why)}; retrying`, {
-      cause: error,
-    })
+    throw new HeraldError(
+      'CONNECTION_LOST',
+      `${shown}: the ticket function failed: ${scrub(reasonOf(error))}; retrying`,
+      {
+        cause: error,
+      },
+    )
   }
   if (typeof value === 'string' && value !== '') return value
   throw new HeraldError('CONNECTION_LOST', `${shown}: the ticket function returned no ticket; retrying`)

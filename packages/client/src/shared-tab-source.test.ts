@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest'
+import type { EventNote } from './shared-notes.ts'
+import { createTabSide } from './shared-tab-source.ts'
+
+const event = (id: string, n: number): EventNote => ({ k: 'event', type: 'n', data: String(n), id, topics: [] })
+
+describe('a tab side', () => {
+  it('neither receives nor moves past events that come before its client made an EventSource', () => {
+    const announced: string[] = []
+    const side = createTabSide({
+      withCredentials: false,
+      position: '0-100-0',
+      announce: () => announced.push(side.position),
+    })
+    // The tab's client is still loading its connection's code: no EventSource yet.
+    side.arrived(event('0-100-1', 1))
+    side.arrived(event('0-100-2', 2))
+    expect(side.position).toBe('0-100-0')
+
+    const source = new side.Source('http://127.0.0.1/events')
+    // It tells the other tabs where it stands: where it was, not past events it never had.
+    expect(announced).toEqual(['0-100-0'])
+    const received: string[] = []
+    source.addEventListener('n', (message) => received.push((message as MessageEvent<string>).data))
+    side.arrived(event('0-100-3', 3))
+    side.arrived(event('0-100-2', 2)) // already behind it: dropped
+    expect(received).toEqual(['3'])
+    expect(side.position).toBe('0-100-3')
+  })
+})
