@@ -1,16 +1,17 @@
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { defineEvents } from '@herald/schema'
+import { type AnyEvents, defineEvents } from '@herald/schema'
 import { createChannel } from '@herald/server'
 import { sse } from '@herald/server/koa'
 import Koa from 'koa'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import * as z from 'zod'
 // @ts-expect-error a plain .mjs script, without type declarations
 import { buildWithVite } from '../../../scripts/size.mjs'
 import { launchChromium } from './test-chromium.ts'
 import { cleanups } from './test-herald-server.ts'
+import { sharedEvents } from './test-shared-events.ts'
 
 // The client loads its connection with `import()`, so an app's bundler splits it out of what the
 // page loads up front. Here a real bundler (Vite 8) builds a page, a real Koa server serves its
@@ -25,39 +26,42 @@ interface Chunk {
 }
 
 const events = defineEvents({ seq: z.number().int() })
+const page = (name: string) => fileURLToPath(new URL(name, import.meta.url))
 // A message only the connection's code holds: the watchdog's.
 const connectionOnly = 'nothing received for'
 const jobs = cleanups()
 
 let chunks: Chunk[] = []
+let sharedChunks: Chunk[] = []
 let browser: Browser | undefined
 beforeAll(async () => {
-  chunks = await buildWithVite(fileURLToPath(new URL('./test-split-page.ts', import.meta.url)))
+  chunks = await buildWithVite(page('./test-split-page.ts'))
+  sharedChunks = await buildWithVite(page('./test-shared-page.ts'))
   browser = await launchChromium()
 }, 60_000)
 afterEach(() => jobs.run())
 afterAll(() => browser?.close())
 
-/** Opens the server's page in a new tab. */
-async function open(origin: string): Promise<Page> {
+/** Opens `url` in a new tab (of `context`, else of a context of its own). */
+async function open(url: string, context?: BrowserContext): Promise<Page> {
   if (browser === undefined) throw new Error('no browser')
-  const page = await browser.newPage()
-  jobs.add(() => page.close())
-  await page.goto(origin)
-  return page
+  const tab = await (context ?? browser).newPage()
+  jobs.add(() => tab.close())
+  await tab.goto(url)
+  return tab
 }
 
 /**
- * Serves the page's files and the stream, answering 404 to the first `missing` requests for the
- * connection's chunk; records the paths requested, in order.
+ * Serves a page's files and a stream of `contract` at `/events` (every topic allowed), answering
+ * 404 to the first `missing` requests for the connection's chunk; records the paths requested.
  */
-async function serve(missing = 0) {
-  const channel = createChannel(events, { heartbeatMs: 0 })
-  const stream = sse(channel)
+async function serve<TEvents extends AnyEvents>(contract: TEvents, files: Chunk[], missing = 0) {
+  const channel = createChannel(contract, { heartbeatMs: 0 })
+  const stream = sse(channel, { authorize: () => true })
   const requested: string[] = []
   const app = new Koa()
   app.silent = true
-  const entry = chunks.find((chunk) => chunk.isEntry)
+  const entry = files.find((chunk) => chunk.isEntry)
   app.use(async (ctx, next) => {
     requested.push(ctx.path)
     if (ctx.path === '/events') return stream(ctx, next)
@@ -66,7 +70,7 @@ async function serve(missing = 0) {
       ctx.body = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"></head><body><script type="module" src="/${entry?.fileName}"></script></body></html>`
       return
     }
-    const chunk = chunks.find((file) => `/${file.fileName}` === ctx.path)
+    const chunk = files.find((file) => `/${file.fileName}` === ctx.path)
     if (chunk === undefined) return
     if (chunk.isDynamicEntry && missing-- > 0) return
     ctx.type = 'text/javascript'
@@ -103,7 +107,7 @@ describe('a Vite build of a page with a client', () => {
   })
 
   it('connects through that chunk, and events flow', async () => {
-    const server = await serve()
+    const server = await serve(events, chunks)
     const page = await open(server.origin)
     await expect.poll(() => server.channel.size, { timeout: 10_000 }).toBe(1)
     server.channel.emit('seq', 1)
@@ -118,7 +122,7 @@ describe('a Vite build of a page with a client', () => {
   })
 
   it('retries a chunk that did not load as a lost connection (a network failure), then connects', async () => {
-    const server = await serve(2)
+    const server = await serve(events, chunks, 2)
     const page = await open(server.origin)
     await expect.poll(() => server.channel.size, { timeout: 15_000 }).toBe(1)
     server.channel.emit('seq', 1)
@@ -134,12 +138,37 @@ describe('a Vite build of a page with a client', () => {
   })
 
   it('keeps retrying while the chunk is gone (a page older than a deploy), asking for no stream', async () => {
-    const server = await serve(Number.POSITIVE_INFINITY)
+    const server = await serve(events, chunks, Number.POSITIVE_INFINITY)
     const page = await open(server.origin)
     await expect.poll(() => page.evaluate(() => window.split.errors.length)).toBeGreaterThanOrEqual(1)
     const { errors, states } = await page.evaluate(() => window.split)
     expect(states).toEqual(['connecting', 'reconnecting'])
     expect(errors[0]).toMatch(/^CONNECTION_LOST: \/events: could not load the connection's code: /)
     expect(server.requested).not.toContain('/events')
+    // Vite tells the app too, the event apps answer with a reload.
+    expect(await page.evaluate(() => window.split.preloadErrors())).toBeGreaterThanOrEqual(1)
+  })
+})
+
+describe('a Vite build of a page with a shared client', () => {
+  it('a tab whose connection code does not load never holds the connection: another tab does', async () => {
+    const server = await serve(sharedEvents, sharedChunks)
+    if (browser === undefined) throw new Error('no browser')
+    const context = await browser.newContext()
+    jobs.add(() => context.close())
+    const lazy = sharedChunks.find((chunk) => chunk.isDynamicEntry)
+    // This tab, and only this one, never gets the connection's chunk.
+    const broken = await context.newPage()
+    jobs.add(() => broken.close())
+    await broken.route(`**/${lazy?.fileName}`, (route) => route.fulfill({ status: 404 }))
+    await broken.goto(`${server.origin}/?topic=room:1`)
+    await expect.poll(() => broken.evaluate(() => window.shared.errors.length)).toBeGreaterThanOrEqual(1)
+    const working = await open(`${server.origin}/?topic=room:1`, context)
+    await expect.poll(() => server.channel.size, { timeout: 10_000 }).toBe(1)
+    server.channel.to('room:1').emit('n', { seq: 1 })
+    await expect.poll(() => working.evaluate(() => window.shared.received)).toEqual([1])
+    expect(await working.evaluate(() => window.shared.leader())).toBe(true)
+    expect(await broken.evaluate(() => window.shared.leader())).toBe(false)
+    expect(await broken.evaluate(() => window.shared.state())).toBe('reconnecting')
   })
 })

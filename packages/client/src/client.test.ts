@@ -298,6 +298,12 @@ describe('createClient: lifecycle', () => {
     expect(server.requests).toHaveLength(1)
     expect(server.requests[0]?.headers['x-which']).toBe('given')
     expect(server.requests[0]?.url).toBe('/events')
+
+    // Options it inherits count as they do for the checks.
+    const inherited = createClient(events, server.url, Object.create({ headers: { 'x-which': 'inherited' } }))
+    jobs.add(() => inherited.close())
+    await nextOpen(inherited)
+    expect(server.requests[1]?.headers['x-which']).toBe('inherited')
   })
 
   it('close() ends the server side of the stream', async () => {

@@ -64,8 +64,13 @@ export function createClient<TEvents extends AnyEvents>(
     events,
     href,
     shown,
-    // As they were given: a later change to the object the caller passed does not count.
-    options: { ...options },
+    // Read now, as the checks read them: setting an option on the object later changes nothing.
+    options: {
+      ticket: options.ticket,
+      withCredentials: options.withCredentials,
+      headers: options.headers,
+      fetch: options.fetch,
+    },
     eventSource,
     selfCheck: options.selfCheck ? options.selfCheck({ shown, report, names: events.names }) : undefined,
     backoff,

@@ -30,8 +30,8 @@ export interface ConnectionContext<TEvents extends AnyEvents = AnyEvents> {
   readonly href: string
   /** The stream URL as messages show it, without credentials. */
   readonly shown: string
-  /** Its options, as `createClient` was given them. */
-  readonly options: ClientOptions<TEvents>
+  /** The options the connection uses, read when `createClient` was called. */
+  readonly options: Pick<ClientOptions<TEvents>, 'ticket' | 'withCredentials' | 'headers' | 'fetch'>
   /** The EventSource the client chose when it was created. */
   readonly eventSource: EventSourceChoice
   /** The client's `selfCheck`, created with it. */

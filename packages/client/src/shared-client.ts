@@ -93,7 +93,20 @@ export function createSharedClient<TEvents extends AnyEvents>(
   const announce = (known?: true) =>
     send({ k: 'tab', tab, topics: side.asked, position: side.position, ...(known ? { known } : {}) })
   // This tab's view of the stream, and the EventSource its own client reads.
-  const side = createTabSide({ withCredentials, position: lastEventId ?? '', announce: () => announce() })
+  // The tab asks for the lock once its own client has made its EventSource (its connection's code
+  // has loaded): the tab holding the connection sees each event it relays, so its position is the
+  // stream's, and a tab whose code never loads never holds the connection.
+  let queued = false
+  const side = createTabSide({
+    withCredentials,
+    position: lastEventId ?? '',
+    announce: () => {
+      announce()
+      if (queued || ended) return
+      queued = true
+      queue(false)
+    },
+  })
 
   // The holder's beacon, and the others' steal of the lock when it has been silent too long. A
   // holder silent that long may have been replaced: it steps down before relaying anything more (it
@@ -245,7 +258,6 @@ export function createSharedClient<TEvents extends AnyEvents>(
     }
     receive(note)
   }
-  queue(false)
   const leave = () => {
     if (ended) return
     ended = true

@@ -5,7 +5,7 @@ import { createTabSide } from './shared-tab-source.ts'
 const event = (id: string, n: number): EventNote => ({ k: 'event', type: 'n', data: String(n), id, topics: [] })
 
 describe('a tab side', () => {
-  it('neither receives nor moves past events that come before its client made an EventSource', () => {
+  it('neither receives nor moves past events that come before its client made its first EventSource', () => {
     const announced: string[] = []
     const side = createTabSide({
       withCredentials: false,
@@ -26,5 +26,11 @@ describe('a tab side', () => {
     side.arrived(event('0-100-2', 2)) // already behind it: dropped
     expect(received).toEqual(['3'])
     expect(side.position).toBe('0-100-3')
+
+    // Between two of its client's EventSources (a reconnect), it moves on as the stream does.
+    source.close()
+    side.arrived(event('0-100-4', 4))
+    expect(side.position).toBe('0-100-4')
+    expect(received).toEqual(['3'])
   })
 })

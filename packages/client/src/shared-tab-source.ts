@@ -42,6 +42,8 @@ export function createTabSide(options: TabSideOptions): TabSide {
   const { withCredentials = false, announce } = options
   let position = options.position
   let view: TabSource | undefined
+  /** Whether the tab's client has made an EventSource yet. */
+  let made = false
 
   /** The EventSource of this tab's own client: fed by the leader's notes, never a connection. */
   class TabSource extends EventTarget implements EventSourceLike {
@@ -58,6 +60,7 @@ export function createTabSide(options: TabSideOptions): TabSide {
       this.asked = new URL(href, globalThis.location?.href).searchParams.getAll('topic')
       this.filter = new Set([...(view?.filter ?? [])].filter((topic) => this.asked.includes(topic)))
       view = this
+      made = true
       announce()
     }
     close() {
@@ -69,16 +72,17 @@ export function createTabSide(options: TabSideOptions): TabSide {
   // An event from the leader: moves this tab's position, and reaches its client when it is one
   // of its topics', or a broadcast, and new to it.
   function arrived(note: EventNote) {
-    // Before its client made an EventSource (its connection's code is loading), the tab neither
-    // receives an event nor moves past it: it joins from where it stands when its client connects.
-    if (view === undefined) return
+    // Before its client made its first EventSource (its connection's code is loading), the tab
+    // neither receives an event nor moves past it: it joins from where it stands when its client
+    // connects. Later, between two of its EventSources, it moves on: the holder's position is its tab's.
+    if (!made) return
     const { type, id, topics } = note
     const control = type.startsWith('herald:')
     const fresh = id === '' || isAfter(id, position)
     if (!fresh && !control) return
     if (fresh && id !== '') position = id
     const target = view
-    if (target.readyState === CLOSED) return
+    if (target === undefined || target.readyState === CLOSED) return
     let data = note.data
     if (type === 'herald:hello') {
       const payload = decodeControl('herald:hello', data)

@@ -13,9 +13,13 @@ client.on('seq', (seq) => received.push(seq))
 client.onError((error) => errors.push(`${error.code}: ${error.message}`))
 client.onState((state) => states.push(state))
 
+// Vite's own signal that a chunk failed to load, which apps answer with a reload.
+let preloadErrors = 0
+window.addEventListener('vite:preloadError', () => preloadErrors++)
+
 declare global {
   interface Window {
-    split: { received: number[]; errors: string[]; states: string[] }
+    split: { received: number[]; errors: string[]; states: string[]; preloadErrors(): number }
   }
 }
-window.split = { received, errors, states }
+window.split = { received, errors, states, preloadErrors: () => preloadErrors }
