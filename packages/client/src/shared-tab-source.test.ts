@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import type { EventSourceLike } from './event-source.ts'
 import type { EventNote } from './shared-notes.ts'
 import { createTabSide } from './shared-tab-source.ts'
 
@@ -32,5 +33,29 @@ describe('a tab side', () => {
     side.arrived(event('0-100-4', 4))
     expect(side.position).toBe('0-100-4')
     expect(received).toEqual(['3'])
+  })
+
+  it('keeps receiving the topics it keeps across a change of topics, before the new hello', () => {
+    const side = createTabSide({ withCredentials: false, position: '', announce: () => {} })
+    const received: string[] = []
+    const listen = (source: EventSourceLike) =>
+      source.addEventListener('n', (message) => received.push((message as MessageEvent<string>).data))
+    const first = new side.Source('http://127.0.0.1/events?topic=room:1')
+    listen(first)
+    side.arrived({
+      k: 'event',
+      type: 'herald:hello',
+      data: '{"retryMs":1000,"heartbeatMs":0,"topics":["room:1"]}',
+      id: '',
+      topics: [],
+    })
+    side.arrived({ ...event('0-1-1', 1), topics: ['room:1'] })
+    // The client subscribes to room:2: it closes its EventSource and makes one asking for both.
+    first.close()
+    const second = new side.Source('http://127.0.0.1/events?topic=room:1&topic=room:2')
+    listen(second)
+    side.arrived({ ...event('0-1-2', 2), topics: ['room:1'] })
+    side.arrived({ ...event('0-1-3', 3), topics: ['room:2'] }) // not joined yet: the hello says
+    expect(received).toEqual(['1', '2'])
   })
 })

@@ -42,8 +42,8 @@ export function createTabSide(options: TabSideOptions): TabSide {
   const { withCredentials = false, announce } = options
   let position = options.position
   let view: TabSource | undefined
-  /** Whether the tab's client has made an EventSource yet. */
-  let made = false
+  /** The tab's client's latest EventSource, closed or not (none before its first). */
+  let last: TabSource | undefined
 
   /** The EventSource of this tab's own client: fed by the leader's notes, never a connection. */
   class TabSource extends EventTarget implements EventSourceLike {
@@ -58,9 +58,10 @@ export function createTabSide(options: TabSideOptions): TabSide {
       super()
       this.url = href
       this.asked = new URL(href, globalThis.location?.href).searchParams.getAll('topic')
-      this.filter = new Set([...(view?.filter ?? [])].filter((topic) => this.asked.includes(topic)))
+      // The client closes its EventSource before it makes the next one: the topics kept come from that one.
+      this.filter = new Set([...(last?.filter ?? [])].filter((topic) => this.asked.includes(topic)))
       view = this
-      made = true
+      last = this
       announce()
     }
     close() {
@@ -75,7 +76,7 @@ export function createTabSide(options: TabSideOptions): TabSide {
     // Before its client made its first EventSource (its connection's code is loading), the tab
     // neither receives an event nor moves past it: it joins from where it stands when its client
     // connects. Later, between two of its EventSources, it moves on: the holder's position is its tab's.
-    if (!made) return
+    if (last === undefined) return
     const { type, id, topics } = note
     const control = type.startsWith('herald:')
     const fresh = id === '' || isAfter(id, position)
