@@ -130,21 +130,27 @@ export async function buildWithVite(entry, external = []) {
   return output.output.filter((item) => item.type === 'chunk')
 }
 
+/** The chunks a page loads before any `import()`: the entry and, through their imports, the chunks it needs. */
+export function upFrontChunks(chunks) {
+  const byName = new Map(chunks.map((chunk) => [chunk.fileName, chunk]))
+  const found = new Set()
+  const visit = (chunk) => {
+    // An import that names no chunk is external: zod.
+    if (chunk === undefined || found.has(chunk)) return
+    found.add(chunk)
+    for (const name of chunk.imports) visit(byName.get(name))
+  }
+  visit(chunks.find((chunk) => chunk.isEntry))
+  return found
+}
+
 /**
  * The small app built by Vite, zod external: the files its page loads up front (the entry and the
  * chunks it imports) and those it loads with the connection, each gzipped on its own as served.
  */
 export async function measureVite() {
   const chunks = await buildWithVite({ source: app }, [/^zod(\/|$)/])
-  const byName = new Map(chunks.map((chunk) => [chunk.fileName, chunk]))
-  const upFront = new Set()
-  const visit = (chunk) => {
-    // An import that names no chunk is external: zod.
-    if (chunk === undefined || upFront.has(chunk)) return
-    upFront.add(chunk)
-    for (const name of chunk.imports) visit(byName.get(name))
-  }
-  visit(chunks.find((chunk) => chunk.isEntry))
+  const upFront = upFrontChunks(chunks)
   const sum = (list) =>
     list
       .map((chunk) => sizeOf(Buffer.from(chunk.code)))

@@ -9,6 +9,7 @@
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { fail, roundsFlag, wholeFlag } from './cli.ts'
 import { BENCH_DIR, killAll } from './processes.ts'
 import { runRedisBench } from './redis-bench.ts'
 import { renderRedisReport } from './redis-report.ts'
@@ -27,19 +28,12 @@ const { values } = parseArgs({
   },
 })
 
-const fail = (message: string): never => {
-  process.stderr.write(`${message}\n`)
-  process.exit(2)
-}
-
 const wanted = (values.cases ?? (values.smoke ? 'memory,redis-2' : REDIS_CASES.map((c) => c.id).join(','))).split(',')
 for (const id of wanted) {
   if (!REDIS_CASES.some((redisCase) => redisCase.id === id)) fail(`unknown case '${id}'`)
 }
-const rounds = Number(values.rounds ?? (values.smoke ? 1 : 3))
-if (!Number.isInteger(rounds) || rounds < 1) fail('--rounds must be a whole number ≥ 1')
-const seconds = Number(values.seconds)
-if (!Number.isInteger(seconds) || seconds < 2) fail('--seconds must be a whole number ≥ 2')
+const rounds = roundsFlag(values)
+const seconds = wholeFlag('seconds', values.seconds, 2)
 
 const redis = await startBenchRedis()
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

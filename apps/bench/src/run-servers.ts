@@ -16,6 +16,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { runBench } from './bench.ts'
+import { fail, roundsFlag } from './cli.ts'
 import { BENCH_DIR, killAll } from './processes.ts'
 import { fullScenarios, type ServerName, smokeScenarios } from './scenarios.ts'
 import { renderServersReport, SERVERS_COMPARED, SERVERS_DIAGNOSTIC } from './servers-report.ts'
@@ -36,19 +37,13 @@ const { values } = parseArgs({
   },
 })
 
-const fail = (message: string): never => {
-  process.stderr.write(`${message}\n`)
-  process.exit(2)
-}
-
 const servers = values.servers.split(',').map((name) => name.trim())
 const known: readonly string[] = [...SERVERS_COMPARED, ...SERVERS_DIAGNOSTIC]
 for (const name of servers) if (!known.includes(name)) fail(`unknown server '${name}' (use ${known.join(', ')})`)
 if (!servers.includes('node-http')) fail('node-http is the baseline: keep it in --servers')
 const wanted = values.scenario.split(',').map((id) => id.trim())
 for (const id of wanted) if (!SCENARIOS.includes(id)) fail(`unknown scenario '${id}' (use ${SCENARIOS.join(', ')})`)
-const rounds = Number(values.rounds ?? (values.smoke ? 1 : 3))
-if (!Number.isInteger(rounds) || rounds < 1) fail('--rounds must be a whole number ≥ 1')
+const rounds = roundsFlag(values)
 const catalog = values.smoke
   ? smokeScenarios()
   : fullScenarios({ latencySeconds: Number(values['latency-seconds']), maxConnections: 0 })

@@ -10,6 +10,7 @@
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { fail, roundsFlag, wholeFlag } from './cli.ts'
 import { BENCH_DIR, killAll } from './processes.ts'
 import { topicCases } from './topic-scenarios.ts'
 import { runTopicsBench } from './topics-bench.ts'
@@ -26,20 +27,13 @@ const { values } = parseArgs({
   },
 })
 
-const fail = (message: string): never => {
-  process.stderr.write(`${message}\n`)
-  process.exit(2)
-}
-
 const catalog = topicCases(values.smoke ? 'smoke' : 'full')
 const wanted = values.cases === 'all' ? catalog.map((topicCase) => topicCase.id) : values.cases.split(',')
 for (const id of wanted) {
   if (!catalog.some((topicCase) => topicCase.id === id)) fail(`unknown case '${id}'`)
 }
-const rounds = Number(values.rounds ?? (values.smoke ? 1 : 3))
-if (!Number.isInteger(rounds) || rounds < 1) fail('--rounds must be a whole number ≥ 1')
-const batch = Number(values.batch)
-if (!Number.isInteger(batch) || batch < 1) fail('--batch must be a whole number ≥ 1')
+const rounds = roundsFlag(values)
+const batch = wholeFlag('batch', values.batch, 1)
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

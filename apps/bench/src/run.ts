@@ -18,6 +18,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type BenchResults, frameworkVersions, runBench } from './bench.ts'
+import { fail, roundsFlag } from './cli.ts'
 import { BENCH_DIR, killAll } from './processes.ts'
 import { renderReport } from './report.ts'
 import { EXTRA_SERVERS, fullScenarios, SERVERS, type ServerName, smokeScenarios } from './scenarios.ts'
@@ -38,11 +39,6 @@ const { values } = parseArgs({
   },
 })
 
-const fail = (message: string): never => {
-  process.stderr.write(`${message}\n`)
-  process.exit(2)
-}
-
 const known: readonly string[] = [...SERVERS, ...EXTRA_SERVERS]
 const servers = values.servers.split(',').map((name) => name.trim()) as ServerName[]
 for (const name of servers) if (!known.includes(name)) fail(`unknown server '${name}' (use ${known.join(', ')})`)
@@ -58,8 +54,7 @@ for (const id of wanted) {
     fail(`unknown scenario '${id}' (use ${catalog.map((scenario) => scenario.id).join(', ')} or all)`)
   }
 }
-const rounds = Number(values.rounds ?? (values.smoke ? 1 : 3))
-if (!Number.isInteger(rounds) || rounds < 1) fail('--rounds must be a whole number ≥ 1')
+const rounds = roundsFlag(values)
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

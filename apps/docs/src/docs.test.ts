@@ -8,7 +8,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bundleForBrowser, launchChromium, runInBrowser } from './run-browser.ts'
+import { launchChromium } from '../../../scripts/chromium.mjs'
+import { bundleForBrowser, runInBrowser } from './run-browser.ts'
 import { EXEMPT, readSnippets, type Snippet, TYPESCRIPT } from './snippets.ts'
 
 // Docs that cannot rot: every TypeScript block of README.md, docs/*.md and packages/*/README.md

@@ -4,19 +4,11 @@
 import { SourceMap } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { build } from 'esbuild'
-import { type Browser, chromium } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 
 /** The page a block runs in: an empty body but for the element apps usually render into. */
 const HTML =
   '<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>docs</title></head><body><div id="root"></div></body></html>'
-
-/** Launches Debian's headless Chromium (`CHROMIUM_PATH`, else /usr/bin/chromium), as the repository's browser tests do. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-  })
-}
 
 /** A block bundled into one ES module, and where each of its positions came from. */
 export interface BrowserBundle {

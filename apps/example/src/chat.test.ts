@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { launchChromium } from '../../../scripts/chromium.mjs'
 import type { Room, User } from './events.ts'
 import { type ExampleServer, startServer } from './server.ts'
 
@@ -8,7 +9,6 @@ import { type ExampleServer, startServer } from './server.ts'
 // of their own (their own cookies), against the real example server. The tests run in order and
 // share the two pages, as two people keep their tabs open.
 
-const executablePath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
 // The same secret across the restart below keeps both users signed in.
 const secret = 'chat-test-secret-chat-test-secret-0123456789'
 let browser: Browser
@@ -26,10 +26,7 @@ beforeAll(async () => {
     throw new Error('apps/example/public/app.js is missing: run `npm run build` first (npm test does)')
   }
   server = await start(0)
-  browser = await chromium.launch({
-    executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  })
+  browser = await launchChromium()
   await Promise.all(
     (['alice', 'bob'] as const).map(async (user) => {
       const context = await browser.newContext()

@@ -7,9 +7,10 @@ import { sse } from '@herald/server/koa'
 import cors from '@koa/cors'
 import Router from '@koa/router'
 import Koa from 'koa'
-import { type Browser, type BrowserContext, chromium } from 'playwright-core'
+import type { Browser, BrowserContext } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import * as z from 'zod'
+import { launchChromium } from '../../../scripts/chromium.mjs'
 
 // A browser's native EventSource with `withCredentials` against a Herald stream on another
 // origin, behind a cookie check and @koa/cors with credentials for the page's exact origin.
@@ -20,7 +21,6 @@ import * as z from 'zod'
 // cookie would cross between them only as `SameSite=None; Secure`, which needs https, and plain
 // http is all this test has. The last test shows the Lax cookie staying home across that line.
 
-const executablePath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
 const events = defineEvents({ note: z.string() })
 const channel = createChannel(events, { heartbeatMs: 0 })
 const requests: IncomingHttpHeaders[] = []
@@ -86,10 +86,7 @@ beforeAll(async () => {
   app.use(router.routes())
   streamUrl = `http://localhost:${await listen(app)}/events`
 
-  browser = await chromium.launch({
-    executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  })
+  browser = await launchChromium()
 })
 
 afterEach(async () => {

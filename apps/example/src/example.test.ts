@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { launchChromium } from '../../../scripts/chromium.mjs'
 import { type ExampleServer, startServer } from './server.ts'
 
 // The example page in Debian's headless Chromium (installed by the test command's setup step).
-const executablePath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
 let browser: Browser
 let server: ExampleServer
 let page: Page
@@ -16,16 +16,7 @@ beforeAll(async () => {
     throw new Error('apps/example/public/app.js is missing: run `npm run build` first (npm test does)')
   }
   server = await startServer({ port: 0, tickMs: 150 })
-  browser = await chromium.launch({
-    executablePath,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  })
+  browser = await launchChromium()
   page = await browser.newPage()
   page.on('response', (response) => {
     if (response.status() >= 400) failed.push(`${response.status()} ${response.url()}`)

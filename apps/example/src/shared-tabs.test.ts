@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { launchChromium } from '../../../scripts/chromium.mjs'
 import { ROOMS, type Room } from './events.ts'
 import { type ExampleServer, startServer } from './server.ts'
 
@@ -9,7 +10,6 @@ import { type ExampleServer, startServer } from './server.ts'
 // all live on one stream, whose tab closes mid-stream. Pages that share must come from one
 // context: each context has its own cookies, Web Locks and BroadcastChannels.
 
-const executablePath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
 let browser: Browser
 let context: BrowserContext
 let server: ExampleServer
@@ -30,10 +30,7 @@ beforeAll(async () => {
   server.http.on('request', (request) => {
     if (request.url?.startsWith('/events')) streamRequests++
   })
-  browser = await chromium.launch({
-    executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  })
+  browser = await launchChromium()
   context = await browser.newContext()
 })
 

@@ -7,9 +7,9 @@ import Koa from 'koa'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import * as z from 'zod'
+import { launchChromium } from '../../../scripts/chromium.mjs'
 // @ts-expect-error a plain .mjs script, without type declarations
-import { buildWithVite } from '../../../scripts/size.mjs'
-import { launchChromium } from './test-chromium.ts'
+import { buildWithVite, upFrontChunks } from '../../../scripts/size.mjs'
 import { cleanups } from './test-herald-server.ts'
 import { sharedEvents } from './test-shared-events.ts'
 
@@ -86,24 +86,13 @@ async function serve<TEvents extends AnyEvents>(contract: TEvents, files: Chunk[
   return { channel, requested, origin: `http://127.0.0.1:${(http.address() as AddressInfo).port}` }
 }
 
-/** The chunks the page loads before the connection: the entry and what it imports. */
-function upFront(): Set<Chunk> {
-  const found = new Set<Chunk>()
-  const visit = (chunk: Chunk | undefined) => {
-    if (chunk === undefined || found.has(chunk)) return
-    found.add(chunk)
-    for (const name of chunk.imports) visit(chunks.find((file) => file.fileName === name))
-  }
-  visit(chunks.find((chunk) => chunk.isEntry))
-  return found
-}
-
 describe('a Vite build of a page with a client', () => {
   it("splits the connection's code into a chunk the page loads when the client is created", () => {
     const lazy = chunks.filter((chunk) => chunk.isDynamicEntry)
     expect(lazy).toHaveLength(1)
     expect(lazy[0]?.code).toContain(connectionOnly)
-    for (const chunk of upFront()) expect(chunk.code, chunk.fileName).not.toContain(connectionOnly)
+    for (const chunk of upFrontChunks(chunks) as Set<Chunk>)
+      expect(chunk.code, chunk.fileName).not.toContain(connectionOnly)
   })
 
   it('connects through that chunk, and events flow', async () => {

@@ -27,31 +27,33 @@ export function createEventListeners(
   events: AnyEvents,
   failed: (event: string) => (error: unknown) => void,
 ): EventListeners {
-  const listeners = new Map<string, Hooks<[unknown, EventMeta]>>()
+  // Per name: its listeners, and the report of one that throws (made once, not per event).
+  const listeners = new Map<string, { hooks: Hooks<[unknown, EventMeta]>; onThrow: (error: unknown) => void }>()
 
   const listenersOf = (name: string) => {
-    let hooks = listeners.get(name)
-    if (hooks === undefined) {
+    let entry = listeners.get(name)
+    if (entry === undefined) {
       if (!events.specs.has(name)) {
         throw new HeraldError('UNKNOWN_EVENT', `event '${name}': not in the event map`, { event: name })
       }
-      hooks = createHooks()
-      listeners.set(name, hooks)
+      entry = { hooks: createHooks(), onThrow: failed(name) }
+      listeners.set(name, entry)
     }
-    return hooks
+    return entry.hooks
   }
 
   return {
     add: (name, listener, once) => listenersOf(name).add(listener, once),
     remove(name, listener) {
-      listeners.get(name)?.remove(listener)
+      listeners.get(name)?.hooks.remove(listener)
     },
     check(name) {
       listenersOf(name)
     },
-    listening: (name) => (listeners.get(name)?.size ?? 0) > 0,
+    listening: (name) => (listeners.get(name)?.hooks.size ?? 0) > 0,
     deliver(name, payload, lastEventId) {
-      listeners.get(name)?.call(failed(name), payload, { name, lastEventId })
+      const entry = listeners.get(name)
+      entry?.hooks.call(entry.onThrow, payload, { name, lastEventId })
     },
   }
 }

@@ -1,7 +1,8 @@
 import { REFUSED_HEADER } from '@herald/schema'
 import { type Backoff, createBackoff } from './backoff.ts'
 import { BOOLEAN, COUNT, checkOptions, DELAY, FUNCTION, HEADERS, ID } from './options.ts'
-import { createRedactor, redactUrl } from './redact.ts'
+import { redactUrl } from './redact.ts'
+import { createRedactor } from './redactor.ts'
 import { createSseParser, type SseEvent, type SseParser } from './sse-parser.ts'
 import type {
   AddListenerOptions,

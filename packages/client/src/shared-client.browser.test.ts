@@ -1,7 +1,7 @@
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { openSharedBrowser, type SharedTestServer } from './test-shared-server.ts'
-import { openTabs } from './test-shared-tabs.ts'
+import { openTabs, sleep } from './test-shared-tabs.ts'
 
 // Eight tabs of one origin in Debian's headless Chromium, over HTTP/1.1 (past the browser's six
 // connections per host), sharing one Herald stream; the tab holding it closes mid-stream.
@@ -14,7 +14,6 @@ beforeAll(async () => {
 })
 afterAll(() => close())
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 /** The rooms of each tab: tab 0 (the first, which takes the connection) has two, room 5 is nobody's. */
 const ROOMS = [[1, 2], [1], [2], [3], [4], [1, 3], [2, 4], [4]]
 const received = (page: Page) => page.evaluate(() => [...window.shared.received])

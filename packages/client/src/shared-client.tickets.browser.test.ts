@@ -1,7 +1,7 @@
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { openSharedBrowser, type SharedTestServer } from './test-shared-server.ts'
-import { openTabs } from './test-shared-tabs.ts'
+import { openTabs, sleep } from './test-shared-tabs.ts'
 
 // Four tabs of one origin in Debian's headless Chromium sharing one Herald stream that requires
 // tickets: the holder's ticket function fetches one from `POST /tickets?topic=…` for the union of
@@ -16,7 +16,6 @@ beforeAll(async () => {
 })
 afterAll(() => close())
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 /** The rooms of each tab: tab 0 (the first, which takes the connection) has one; room 5 is nobody's yet. */
 const ROOMS: readonly (readonly number[])[] = [[1], [2], [3], [2, 4]]
 const UNION = ['room:1', 'room:2', 'room:3', 'room:4']

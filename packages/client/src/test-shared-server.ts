@@ -9,7 +9,7 @@ import { sse } from '@herald/server/koa'
 import { build } from 'esbuild'
 import Koa from 'koa'
 import type { BrowserContext } from 'playwright-core'
-import { launchChromium } from './test-chromium.ts'
+import { launchChromium } from '../../../scripts/chromium.mjs'
 import { sharedEvents } from './test-shared-events.ts'
 
 /** A listening test server. */

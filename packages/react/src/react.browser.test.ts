@@ -1,21 +1,18 @@
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { launchChromium } from '../../../scripts/chromium.mjs'
 import { REACT_VERSIONS } from './test-react.ts'
 import { startTestServer, type TestServer } from './test-server.ts'
 import type { Widget } from './test-view.tsx'
 
 // The hooks in real components, in Debian's headless Chromium, against Herald's real channel.
-const executablePath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
 let browser: Browser
 let page: Page
 /** Uncaught errors and console errors of the page (React's included), but for the network's. */
 let errors: string[] = []
 
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-  })
+  browser = await launchChromium()
 })
 
 afterAll(async () => {
